@@ -1,0 +1,49 @@
+//! Engines: the things that run a Sial program and return an [`Outcome`].
+//! Every engine shares the contract `run(programs, config, tee) -> Outcome`;
+//! the registry maps engine names (as given to `--engine`) to engines.
+
+use std::io::Write;
+
+use reference::{Outcome, RunConfig};
+use sial::Program;
+
+/// A Sial program as given on the command line: one or more files, each
+/// with its name (used in fault locations).
+pub type Sources = [(String, Program)];
+
+/// Something that can run a Sial program.
+pub trait Engine: Send + Sync {
+    /// The name used with `--engine` and in reports.
+    fn name(&self) -> &'static str;
+    /// Run the program; `tee` receives stdout bytes as they are produced.
+    fn run(&self, programs: &Sources, config: &RunConfig, tee: Option<Box<dyn Write + Send>>) -> Outcome;
+}
+
+/// The reference interpreter.
+pub struct Reference;
+
+impl Engine for Reference {
+    fn name(&self) -> &'static str {
+        "reference"
+    }
+
+    fn run(&self, programs: &Sources, config: &RunConfig, tee: Option<Box<dyn Write + Send>>) -> Outcome {
+        reference::interp::run(programs, config, tee)
+    }
+}
+
+/// Names of every engine this build has.
+pub fn engine_names() -> Vec<&'static str> {
+    vec!["reference"]
+}
+
+/// The engine called `name`.
+pub fn engine_by_name(name: &str) -> Result<Box<dyn Engine>, String> {
+    match name {
+        "reference" | "ref" => Ok(Box::new(Reference)),
+        _ => Err(format!(
+            "unknown engine `{name}` (available: {})",
+            engine_names().join(", ")
+        )),
+    }
+}

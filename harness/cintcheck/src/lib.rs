@@ -1,0 +1,8 @@
+//! cintcheck: a differential conformance harness for ARM64 implementations
+//! of 64-bit BCPL. This library holds the engines registry, source reading,
+//! the corpus checker and the benchmark; `main.rs` is the command line.
+
+pub mod bench;
+pub mod corpus;
+pub mod engine;
+pub mod source;

@@ -1,0 +1,1001 @@
+//! The reference interpreter: the executable semantics of 64-bit Sial.
+//!
+//! A program is first decoded into [`Ins`], a flat list with labels resolved
+//! to indices and load-time constants folded (G never changes, so `lg Gn`
+//! becomes a load from a fixed word address; `lf`, `lstr`, `lw`, `lll`
+//! become constants). [`Machine::step`] then has one arm per opcode, each
+//! citing the section of sial.md that defines it. Nothing here panics on a
+//! bad program: wild memory accesses, jumps to non-code values and an
+//! exhausted step budget end the run with a classified [`Ending`].
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use sial::{Args, Op, Pos, Program};
+
+use crate::load::{self, Layout, Linked, LoadError, RunConfig};
+use crate::memory::{Memory, RESULT2};
+use crate::outcome::{Ending, Location, Outcome};
+use crate::runtime::library::{self, GLOBWORD, LIBRARY};
+use crate::runtime::{float, sys, Frame, Runtime, Stop};
+
+/// Code addresses of the interpreter: instruction index + CODE_BASE.
+pub const CODE_BASE: i64 = 1 << 40;
+/// Host (library) functions: library index + HOST_BASE.
+pub const HOST_BASE: i64 = 1 << 41;
+/// Return address of the boot call: returning here ends the run.
+pub const EXIT_ADDR: i64 = 1 << 42;
+
+/// Relation used by comparisons and conditional jumps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rel {
+    Eq,
+    Ne,
+    Ls,
+    Gr,
+    Le,
+    Ge,
+}
+
+impl Rel {
+    #[inline]
+    fn int(self, x: i64, y: i64) -> bool {
+        match self {
+            Rel::Eq => x == y,
+            Rel::Ne => x != y,
+            Rel::Ls => x < y,
+            Rel::Gr => x > y,
+            Rel::Le => x <= y,
+            Rel::Ge => x >= y,
+        }
+    }
+
+    /// IEEE comparison: with a NaN operand only `Ne` holds (sial.md s.8).
+    #[inline]
+    fn float(self, x: i64, y: i64) -> bool {
+        let (x, y) = (f64::from_bits(x as u64), f64::from_bits(y as u64));
+        match self {
+            Rel::Eq => x == y,
+            Rel::Ne => x != y,
+            Rel::Ls => x < y,
+            Rel::Gr => x > y,
+            Rel::Le => x <= y,
+            Rel::Ge => x >= y,
+        }
+    }
+
+    fn from_index(i: u8) -> Rel {
+        [Rel::Eq, Rel::Ne, Rel::Ls, Rel::Gr, Rel::Le, Rel::Ge][i as usize % 6]
+    }
+}
+
+/// A decoded instruction. Word addresses of globals and statics are folded in.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Ins {
+    Const(i64),
+    Lp(u32),
+    Llp(u32),
+    Ld(i64),
+    Sp(u32),
+    Sd(i64),
+    Ap(u32),
+    Ad(i64),
+    AddK(i64),
+    Lkp(i64, u32),
+    Lkd(i64, i64),
+    Rv,
+    Rvp(u32),
+    Rvk(i64),
+    St,
+    Stp(u32),
+    Stk(i64),
+    Stkp(i64, u32),
+    Skd(i64, i64),
+    Xst,
+    K(u32),
+    Kpg(u32, i64),
+    Neg,
+    Not,
+    Abs,
+    Mul,
+    Div,
+    Xdiv,
+    Mod,
+    Xmod,
+    Add,
+    Sub,
+    Xsub,
+    Rel(Rel),
+    Rel0(Rel),
+    Lsh,
+    Rsh,
+    And,
+    Or,
+    Xor,
+    Eqv,
+    Gbyt,
+    Xgbyt,
+    Pbyt,
+    Xpbyt,
+    Swb(u32),
+    Swl(u32),
+    Xch,
+    Atb,
+    Atc,
+    Bta,
+    Btc,
+    Atblp(u32),
+    Atbld(i64),
+    Atbl(i64),
+    J(u32),
+    Rtn,
+    Goto,
+    Ikp(i64, u32),
+    Ikd(i64, i64),
+    Ip(u32),
+    Id(i64),
+    Jrel(Rel, u32),
+    Jrel0(Rel, u32),
+    Jge0m(u32),
+    Brk,
+    Nop,
+    Chgco,
+    Mdiv,
+    Sys,
+    Float,
+    Fix,
+    Fabs,
+    Fmul,
+    Fdiv,
+    Fxdiv,
+    Fmod,
+    Fxmod,
+    Fadd,
+    Fsub,
+    Fxsub,
+    Fneg,
+    Frel(Rel),
+    Frel0(Rel),
+    Jfrel(Rel, u32),
+    Jfrel0(Rel, u32),
+    Res,
+    Ldres,
+    Selld(u8, u8),
+    Selst(u8, u8, u8),
+    Xselst(u8, u8, u8),
+    /// Placed after each module's code: control fell off the end.
+    FellOff,
+}
+
+/// A decoded, linked program ready to run.
+pub struct Image {
+    pub code: Vec<Ins>,
+    /// Per instruction: module index, source position, function name index.
+    locs: Vec<(u32, Pos, u32)>,
+    /// Per module: code label (L) -> instruction index.
+    labels: Vec<HashMap<u32, u32>>,
+    swb: Vec<(u32, Vec<(i64, u32)>)>,
+    swl: Vec<(u32, Vec<u32>)>,
+    functions: Vec<String>,
+    files: Vec<String>,
+}
+
+impl Image {
+    /// Decode `linked` with the data addresses of `layout`.
+    pub fn build(linked: &Linked, layout: &Layout) -> Result<Image, LoadError> {
+        let mut img = Image {
+            code: Vec::new(),
+            locs: Vec::new(),
+            labels: Vec::new(),
+            swb: Vec::new(),
+            swl: Vec::new(),
+            functions: vec![String::new()],
+            files: linked.files.clone(),
+        };
+        for (mi, m) in linked.modules.iter().enumerate() {
+            // Pass 1: where each code label lands.
+            let mut l_labels = HashMap::new();
+            let mut m_labels = HashMap::new();
+            let mut n = img.code.len() as u32;
+            for i in &m.instrs {
+                match (&i.op, &i.args) {
+                    (Op::Lab, Args::L(l)) => {
+                        l_labels.insert(*l, n);
+                    }
+                    (Op::Mlab, Args::M(l)) => {
+                        m_labels.insert(*l, n);
+                    }
+                    (op, _) if op.is_directive() => {}
+                    _ => n += 1,
+                }
+            }
+            // Pass 2: decode.
+            let data = &layout.data[mi];
+            let g = |n: &u32| layout.gbase + *n as i64;
+            let code_l = |l: &u32| -> Result<u32, LoadError> {
+                l_labels.get(l).copied().ok_or_else(|| {
+                    LoadError(format!("{}: L{} is not a code label", linked.files[mi], l))
+                })
+            };
+            let stat = |l: &u32| -> Result<i64, LoadError> {
+                data.statics.get(l).copied().ok_or_else(|| {
+                    LoadError(format!("{}: L{} is not a static", linked.files[mi], l))
+                })
+            };
+            let mut func = 0u32;
+            for i in &m.instrs {
+                let ins = match (i.op, &i.args) {
+                    (Op::Entry, Args::Name(name)) => {
+                        img.functions.push(String::from_utf8_lossy(name).into_owned());
+                        func = img.functions.len() as u32 - 1;
+                        continue;
+                    }
+                    (op, _) if op.is_directive() => continue,
+                    (Op::Lp, Args::P(n)) => Ins::Lp(*n),
+                    (Op::Lg, Args::G(n)) => Ins::Ld(g(n)),
+                    (Op::Ll, Args::L(l)) => Ins::Ld(stat(l)?),
+                    (Op::Llp, Args::P(n)) => Ins::Llp(*n),
+                    (Op::Llg, Args::G(n)) => Ins::Const(g(n)),
+                    (Op::Lll, Args::L(l)) => Ins::Const(stat(l)?),
+                    (Op::Lf, Args::L(l)) => Ins::Const(CODE_BASE + code_l(l)? as i64),
+                    (Op::Lw, Args::M(l)) => Ins::Const(*data.consts.get(l).ok_or_else(|| {
+                        LoadError(format!("{}: M{} is not a const", linked.files[mi], l))
+                    })?),
+                    (Op::L, Args::K(k)) => Ins::Const(*k),
+                    (Op::Lm, Args::K(k)) => Ins::Const(k.wrapping_neg()),
+                    (Op::Sp, Args::P(n)) => Ins::Sp(*n),
+                    (Op::Sg, Args::G(n)) => Ins::Sd(g(n)),
+                    (Op::Sl, Args::L(l)) => Ins::Sd(stat(l)?),
+                    (Op::Ap, Args::P(n)) => Ins::Ap(*n),
+                    (Op::Ag, Args::G(n)) => Ins::Ad(g(n)),
+                    (Op::A, Args::K(k)) => Ins::AddK(*k),
+                    (Op::S, Args::K(k)) => Ins::AddK(k.wrapping_neg()),
+                    (Op::Lkp, Args::KP(k, n)) => Ins::Lkp(*k, *n),
+                    (Op::Lkg, Args::KG(k, n)) => Ins::Lkd(*k, g(n)),
+                    (Op::Rv, _) => Ins::Rv,
+                    (Op::Rvp, Args::P(n)) => Ins::Rvp(*n),
+                    (Op::Rvk, Args::K(k)) => Ins::Rvk(*k),
+                    (Op::St, _) => Ins::St,
+                    (Op::Stp, Args::P(n)) => Ins::Stp(*n),
+                    (Op::Stk, Args::K(k)) => Ins::Stk(*k),
+                    (Op::Stkp, Args::KP(k, n)) => Ins::Stkp(*k, *n),
+                    (Op::Skg, Args::KG(k, n)) => Ins::Skd(*k, g(n)),
+                    (Op::Xst, _) => Ins::Xst,
+                    (Op::K, Args::P(n)) => Ins::K(*n),
+                    (Op::Kpg, Args::PG(n, gn)) => Ins::Kpg(*n, g(gn)),
+                    (Op::Neg, _) => Ins::Neg,
+                    (Op::Not, _) => Ins::Not,
+                    (Op::Abs, _) => Ins::Abs,
+                    (Op::Mul, _) => Ins::Mul,
+                    (Op::Div, _) => Ins::Div,
+                    (Op::Xdiv, _) => Ins::Xdiv,
+                    (Op::Mod, _) => Ins::Mod,
+                    (Op::Xmod, _) => Ins::Xmod,
+                    (Op::Add, _) => Ins::Add,
+                    (Op::Sub, _) => Ins::Sub,
+                    (Op::Xsub, _) => Ins::Xsub,
+                    (op @ (Op::Eq | Op::Ne | Op::Ls | Op::Gr | Op::Le | Op::Ge), _) => {
+                        Ins::Rel(Rel::from_index(op as u8 - Op::Eq as u8))
+                    }
+                    (op @ (Op::Eq0 | Op::Ne0 | Op::Ls0 | Op::Gr0 | Op::Le0 | Op::Ge0), _) => {
+                        Ins::Rel0(Rel::from_index(op as u8 - Op::Eq0 as u8))
+                    }
+                    (Op::Lsh, _) => Ins::Lsh,
+                    (Op::Rsh, _) => Ins::Rsh,
+                    (Op::And, _) => Ins::And,
+                    (Op::Or, _) => Ins::Or,
+                    (Op::Xor, _) => Ins::Xor,
+                    (Op::Eqv, _) => Ins::Eqv,
+                    (Op::Gbyt, _) => Ins::Gbyt,
+                    (Op::Xgbyt, _) => Ins::Xgbyt,
+                    (Op::Pbyt, _) => Ins::Pbyt,
+                    (Op::Xpbyt, _) => Ins::Xpbyt,
+                    (Op::Swb, Args::Swb { default, cases }) => {
+                        let cases = cases
+                            .iter()
+                            .map(|(k, l)| Ok((*k, code_l(l)?)))
+                            .collect::<Result<Vec<_>, LoadError>>()?;
+                        img.swb.push((code_l(default)?, cases));
+                        Ins::Swb(img.swb.len() as u32 - 1)
+                    }
+                    (Op::Swl, Args::Swl { default, labels }) => {
+                        let labels = labels.iter().map(code_l).collect::<Result<Vec<_>, _>>()?;
+                        img.swl.push((code_l(default)?, labels));
+                        Ins::Swl(img.swl.len() as u32 - 1)
+                    }
+                    (Op::Xch, _) => Ins::Xch,
+                    (Op::Atb, _) => Ins::Atb,
+                    (Op::Atc, _) => Ins::Atc,
+                    (Op::Bta, _) => Ins::Bta,
+                    (Op::Btc, _) => Ins::Btc,
+                    (Op::Atblp, Args::P(n)) => Ins::Atblp(*n),
+                    (Op::Atblg, Args::G(n)) => Ins::Atbld(g(n)),
+                    (Op::Atbl, Args::K(k)) => Ins::Atbl(*k),
+                    (Op::J, Args::L(l)) => Ins::J(code_l(l)?),
+                    (Op::Rtn, _) => Ins::Rtn,
+                    (Op::Goto, _) => Ins::Goto,
+                    (Op::Ikp, Args::KP(k, n)) => Ins::Ikp(*k, *n),
+                    (Op::Ikg, Args::KG(k, n)) => Ins::Ikd(*k, g(n)),
+                    (Op::Ikl, Args::KL(k, l)) => Ins::Ikd(*k, stat(l)?),
+                    (Op::Ip, Args::P(n)) => Ins::Ip(*n),
+                    (Op::Ig, Args::G(n)) => Ins::Id(g(n)),
+                    (Op::Il, Args::L(l)) => Ins::Id(stat(l)?),
+                    (op @ (Op::Jeq | Op::Jne | Op::Jls | Op::Jgr | Op::Jle | Op::Jge), Args::L(l)) => {
+                        Ins::Jrel(Rel::from_index(op as u8 - Op::Jeq as u8), code_l(l)?)
+                    }
+                    (
+                        op @ (Op::Jeq0 | Op::Jne0 | Op::Jls0 | Op::Jgr0 | Op::Jle0 | Op::Jge0),
+                        Args::L(l),
+                    ) => Ins::Jrel0(Rel::from_index(op as u8 - Op::Jeq0 as u8), code_l(l)?),
+                    (Op::Jge0m, Args::M(l)) => Ins::Jge0m(*m_labels.get(l).ok_or_else(|| {
+                        LoadError(format!("{}: M{} is not an mlab", linked.files[mi], l))
+                    })?),
+                    (Op::Brk, _) => Ins::Brk,
+                    (Op::Nop, _) => Ins::Nop,
+                    (Op::Chgco, _) => Ins::Chgco,
+                    (Op::Mdiv, _) => Ins::Mdiv,
+                    (Op::Sys, _) => Ins::Sys,
+                    (Op::Lstr, Args::M(l)) => Ins::Const(*data.strings.get(l).ok_or_else(|| {
+                        LoadError(format!("{}: M{} is not a string", linked.files[mi], l))
+                    })?),
+                    (Op::Float, _) => Ins::Float,
+                    (Op::Fix, _) => Ins::Fix,
+                    (Op::Fabs, _) => Ins::Fabs,
+                    (Op::Fmul, _) => Ins::Fmul,
+                    (Op::Fdiv, _) => Ins::Fdiv,
+                    (Op::Fxdiv, _) => Ins::Fxdiv,
+                    (Op::Fmod, _) => Ins::Fmod,
+                    (Op::Fxmod, _) => Ins::Fxmod,
+                    (Op::Fadd, _) => Ins::Fadd,
+                    (Op::Fsub, _) => Ins::Fsub,
+                    (Op::Fxsub, _) => Ins::Fxsub,
+                    (Op::Fneg, _) => Ins::Fneg,
+                    (op @ (Op::Feq | Op::Fne | Op::Fls | Op::Fgr | Op::Fle | Op::Fge), _) => {
+                        Ins::Frel(Rel::from_index(op as u8 - Op::Feq as u8))
+                    }
+                    (op @ (Op::Feq0 | Op::Fne0 | Op::Fls0 | Op::Fgr0 | Op::Fle0 | Op::Fge0), _) => {
+                        Ins::Frel0(Rel::from_index(op as u8 - Op::Feq0 as u8))
+                    }
+                    (
+                        op @ (Op::Jfeq | Op::Jfne | Op::Jfls | Op::Jfgr | Op::Jfle | Op::Jfge),
+                        Args::L(l),
+                    ) => Ins::Jfrel(Rel::from_index(op as u8 - Op::Jfeq as u8), code_l(l)?),
+                    (
+                        op @ (Op::Jfeq0 | Op::Jfne0 | Op::Jfls0 | Op::Jfgr0 | Op::Jfle0 | Op::Jfge0),
+                        Args::L(l),
+                    ) => Ins::Jfrel0(Rel::from_index(op as u8 - Op::Jfeq0 as u8), code_l(l)?),
+                    (Op::Res, _) => Ins::Res,
+                    (Op::Ldres, _) => Ins::Ldres,
+                    (Op::Selld, Args::KK(len, sh)) => Ins::Selld(field_u8(*len)?, field_u8(*sh)?),
+                    (Op::Selst, Args::KKK(sf, len, sh)) => {
+                        Ins::Selst(field_u8(*sf)?, field_u8(*len)?, field_u8(*sh)?)
+                    }
+                    (Op::Xselst, Args::KKK(sf, len, sh)) => {
+                        Ins::Xselst(field_u8(*sf)?, field_u8(*len)?, field_u8(*sh)?)
+                    }
+                    (op, args) => {
+                        return Err(LoadError(format!(
+                            "{}:{}: {} with operands of shape {:?}",
+                            linked.files[mi],
+                            i.pos.line,
+                            op,
+                            args.shape()
+                        )))
+                    }
+                };
+                img.code.push(ins);
+                img.locs.push((mi as u32, i.pos, func));
+            }
+            img.code.push(Ins::FellOff);
+            img.locs.push((mi as u32, m.pos, 0));
+            img.labels.push(l_labels);
+        }
+        Ok(img)
+    }
+
+    /// Code address of label `l` of module `m`.
+    pub fn code_addr(&self, m: usize, l: u32) -> i64 {
+        CODE_BASE + self.labels[m].get(&l).copied().unwrap_or(u32::MAX) as i64
+    }
+
+    /// The source location of instruction `pc`.
+    pub fn location(&self, pc: usize) -> Option<Location> {
+        let (m, pos, f) = *self.locs.get(pc)?;
+        Some(Location {
+            file: self.files.get(m as usize).cloned().unwrap_or_default(),
+            line: pos.line,
+            col: pos.col,
+            function: (f != 0).then(|| self.functions[f as usize].clone()),
+        })
+    }
+}
+
+fn field_u8(v: i64) -> Result<u8, LoadError> {
+    u8::try_from(v).map_err(|_| LoadError(format!("selector operand {v} out of range")))
+}
+
+/// `lsh` (sial.md s.10.3): counts >= 64 or <= -64 give 0; a negative count
+/// shifts the other way (logically).
+#[inline]
+pub fn lsh(v: i64, n: i64) -> i64 {
+    if !(-63..=63).contains(&n) {
+        0
+    } else if n >= 0 {
+        ((v as u64) << n) as i64
+    } else {
+        ((v as u64) >> -n) as i64
+    }
+}
+
+/// `rsh` (sial.md s.10.3): logical right shift with the rules of `lsh`.
+#[inline]
+pub fn rsh(v: i64, n: i64) -> i64 {
+    if !(-63..=63).contains(&n) {
+        0
+    } else if n >= 0 {
+        ((v as u64) >> n) as i64
+    } else {
+        ((v as u64) << -n) as i64
+    }
+}
+
+/// Field mask for SLCT len:sh (sial.md s.9): len 0 means up to bit 63.
+#[inline]
+pub fn field_mask(len: u8, sh: u8) -> u64 {
+    if len == 0 {
+        u64::MAX >> (sh & 63)
+    } else if len >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << len) - 1
+    }
+}
+
+#[inline]
+fn truth(b: bool) -> i64 {
+    -(b as i64)
+}
+
+#[inline]
+fn f(x: i64) -> f64 {
+    f64::from_bits(x as u64)
+}
+
+#[inline]
+fn w(x: f64) -> i64 {
+    x.to_bits() as i64
+}
+
+/// The selst operator `sf` applied to the old field value (sial.md s.9).
+fn selst_op(mem: &Memory, sf: u8, old: i64, x: i64) -> Result<i64, Stop> {
+    Ok(match sf {
+        0 => x,
+        1 => mem.get(old.wrapping_add(x))?,
+        2 => w(f(old) * f(x)),
+        3 => w(f(old) / f(x)),
+        4 => w(float::fmod32(f(old), f(x))),
+        5 => w(f(old) + f(x)),
+        6 => w(f(old) - f(x)),
+        7 => old.wrapping_mul(x),
+        8 => {
+            if x == 0 {
+                return Err(Stop::division_by_zero());
+            }
+            old.wrapping_div(x)
+        }
+        9 => {
+            if x == 0 {
+                return Err(Stop::division_by_zero());
+            }
+            old.wrapping_rem(x)
+        }
+        10 => old.wrapping_add(x),
+        11 => old.wrapping_sub(x),
+        12 => lsh(old, x),
+        13 => rsh(old, x),
+        14 => old & x,
+        15 => old | x,
+        16 => !(old ^ x),
+        17 => old ^ x,
+        _ => 0,
+    })
+}
+
+/// Machine registers and state of one run.
+pub struct Machine<'a> {
+    pub img: &'a Image,
+    pub mem: Memory,
+    pub rt: Runtime,
+    pub a: i64,
+    pub b: i64,
+    pub c: i64,
+    pub r: i64,
+    pub p: i64,
+    pub pc: usize,
+    pub steps: u64,
+    gsize: i64,
+}
+
+/// How a run of the instruction loop ended.
+enum Halt {
+    Exit(i64),
+    Stop(Stop),
+}
+
+impl<'a> Machine<'a> {
+    /// Resolve a code address to an instruction index.
+    #[inline]
+    fn code_index(&self, target: i64) -> Option<usize> {
+        let i = target.wrapping_sub(CODE_BASE);
+        (i >= 0 && (i as usize) < self.img.code.len()).then_some(i as usize)
+    }
+
+    /// Classify a call target that is not code: an unset global is fault 4
+    /// (`Gn unassigned`), anything else a bad jump.
+    fn bad_call(&self, target: i64) -> Stop {
+        let n = target.wrapping_sub(GLOBWORD);
+        if (0..self.gsize).contains(&n) {
+            Stop::Abort {
+                code: 4,
+                message: format!("G{n} unassigned"),
+            }
+        } else {
+            Stop::BadJump { target }
+        }
+    }
+
+    /// Call `entry` with first argument `arg` and new frame P+n (sial.md s.5.2).
+    #[inline]
+    fn call(&mut self, n: u32, entry: i64, arg: i64) -> Result<(), Stop> {
+        let np = self.p.wrapping_add(n as i64);
+        self.mem.set(np, self.p.wrapping_mul(8))?;
+        self.mem.set(np + 1, CODE_BASE + self.pc as i64 + 1)?;
+        self.mem.set(np + 2, entry)?;
+        self.mem.set(np + 3, arg)?;
+        if let Some(t) = self.code_index(entry) {
+            self.p = np;
+            self.a = arg;
+            self.pc = t;
+            return Ok(());
+        }
+        let h = entry.wrapping_sub(HOST_BASE);
+        if (0..LIBRARY.len() as i64).contains(&h) {
+            // A host library function runs to completion on frame np.
+            self.a = library::call(h as usize, &mut self.rt, &mut self.mem, Frame { np })?;
+            self.pc += 1;
+            return Ok(());
+        }
+        Err(self.bad_call(entry))
+    }
+
+    /// Return from the frame at P (sial.md s.5.3): PC := P!1, P := P!0 / 8.
+    #[inline]
+    fn ret(&mut self) -> Result<Option<i64>, Stop> {
+        let target = self.mem.get(self.p.wrapping_add(1))?;
+        self.p = self.mem.get(self.p)? >> 3;
+        if target == EXIT_ADDR {
+            return Ok(Some(self.a));
+        }
+        self.pc = self.code_index(target).ok_or(Stop::BadJump { target })?;
+        Ok(None)
+    }
+
+    /// Execute until the boot function returns or something stops the run.
+    fn execute(&mut self, limit: u64) -> Halt {
+        loop {
+            match self.step_many(limit) {
+                Ok(Some(code)) => return Halt::Exit(code),
+                Ok(None) => {}
+                Err(s) => return Halt::Stop(s),
+            }
+        }
+    }
+
+    /// Run instructions; `Ok(Some(code))` when the run is over.
+    fn step_many(&mut self, limit: u64) -> Result<Option<i64>, Stop> {
+        let img: &'a Image = self.img;
+        let code = &img.code;
+        loop {
+            if limit != 0 && self.steps >= limit {
+                return Err(Stop::StepLimit);
+            }
+            self.steps += 1;
+            let ins = code[self.pc];
+            if let Some(done) = self.step(ins)? {
+                return Ok(Some(done));
+            }
+        }
+    }
+
+    /// Execute one instruction. One arm per opcode; the doc line of each
+    /// names its definition in sial.md.
+    #[inline(always)]
+    fn step(&mut self, ins: Ins) -> Result<Option<i64>, Stop> {
+        let p = self.p;
+        let mut next = self.pc + 1;
+        match ins {
+            // s.3.1 l/lm/lw/lf/lll/llg/lstr: A := constant (folded at load)
+            Ins::Const(k) => self.a = k,
+            // s.3.1 lp: A := P!n
+            Ins::Lp(n) => self.a = self.mem.get(p.wrapping_add(n as i64))?,
+            // s.3.1 llp: A := P+n (word address of local n)
+            Ins::Llp(n) => self.a = p.wrapping_add(n as i64),
+            // s.3.1 lg/ll: A := G!n / !Ln
+            Ins::Ld(addr) => self.a = self.mem.get(addr)?,
+            // s.3.1 sp: P!n := A
+            Ins::Sp(n) => self.mem.set(p.wrapping_add(n as i64), self.a)?,
+            // s.3.1 sg/sl: G!n := A / !Ln := A
+            Ins::Sd(addr) => self.mem.set(addr, self.a)?,
+            // s.3.1 ap: A := A + P!n
+            Ins::Ap(n) => self.a = self.a.wrapping_add(self.mem.get(p.wrapping_add(n as i64))?),
+            // s.3.1 ag: A := A + G!n
+            Ins::Ad(addr) => self.a = self.a.wrapping_add(self.mem.get(addr)?),
+            // s.3.1 a/s: A := A + k / A - k
+            Ins::AddK(k) => self.a = self.a.wrapping_add(k),
+            // s.3.1 lkp: A := m[P!n + k]
+            Ins::Lkp(k, n) => {
+                let v = self.mem.get(p.wrapping_add(n as i64))?;
+                self.a = self.mem.get(v.wrapping_add(k))?;
+            }
+            // s.3.1 lkg: A := m[G!n + k]
+            Ins::Lkd(k, addr) => {
+                let v = self.mem.get(addr)?;
+                self.a = self.mem.get(v.wrapping_add(k))?;
+            }
+            // s.3.1 rv: A := m[A]
+            Ins::Rv => self.a = self.mem.get(self.a)?,
+            // s.3.1 rvp: A := m[P!n + A]
+            Ins::Rvp(n) => {
+                let v = self.mem.get(p.wrapping_add(n as i64))?;
+                self.a = self.mem.get(v.wrapping_add(self.a))?;
+            }
+            // s.3.1 rvk: A := m[A + k]
+            Ins::Rvk(k) => self.a = self.mem.get(self.a.wrapping_add(k))?,
+            // s.3.1 st: m[A] := B
+            Ins::St => self.mem.set(self.a, self.b)?,
+            // s.3.1 stp: m[P!n + A] := B
+            Ins::Stp(n) => {
+                let v = self.mem.get(p.wrapping_add(n as i64))?;
+                self.mem.set(v.wrapping_add(self.a), self.b)?;
+            }
+            // s.3.1 stk: m[A + k] := B
+            Ins::Stk(k) => self.mem.set(self.a.wrapping_add(k), self.b)?,
+            // s.3.1 stkp: m[P!n + k] := A
+            Ins::Stkp(k, n) => {
+                let v = self.mem.get(p.wrapping_add(n as i64))?;
+                self.mem.set(v.wrapping_add(k), self.a)?;
+            }
+            // s.3.1 skg: m[G!n + k] := A
+            Ins::Skd(k, addr) => {
+                let v = self.mem.get(addr)?;
+                self.mem.set(v.wrapping_add(k), self.a)?;
+            }
+            // s.3.1 xst: m[B] := A
+            Ins::Xst => self.mem.set(self.b, self.a)?,
+            // s.3.2, s.5.2 k: call A with first argument B, new frame P+n
+            Ins::K(n) => {
+                self.call(n, self.a, self.b)?;
+                return Ok(None);
+            }
+            // s.3.2, s.5.2 kpg: call G!g with first argument A, new frame P+n
+            Ins::Kpg(n, addr) => {
+                let entry = self.mem.get(addr)?;
+                self.call(n, entry, self.a)?;
+                return Ok(None);
+            }
+            // s.3.3 neg: A := -A (wrapping; -MIN_INT = MIN_INT, s.10.2)
+            Ins::Neg => self.a = self.a.wrapping_neg(),
+            // s.3.3 not: bitwise complement
+            Ins::Not => self.a = !self.a,
+            // s.3.3 abs: ABS MIN_INT = MIN_INT
+            Ins::Abs => self.a = self.a.wrapping_abs(),
+            // s.3.3 mul: A := B * A (low 64 bits)
+            Ins::Mul => self.a = self.b.wrapping_mul(self.a),
+            // s.3.3, s.10.1 div: A := B / A; by zero fault 5; MIN/-1 = MIN
+            Ins::Div => {
+                if self.a == 0 {
+                    return Err(Stop::division_by_zero());
+                }
+                self.a = self.b.wrapping_div(self.a);
+            }
+            // s.3.3 xdiv: A := A / B
+            Ins::Xdiv => {
+                if self.b == 0 {
+                    return Err(Stop::division_by_zero());
+                }
+                self.a = self.a.wrapping_div(self.b);
+            }
+            // s.3.3, s.10.1 mod: A := B MOD A (sign of B); MIN MOD -1 = 0
+            Ins::Mod => {
+                if self.a == 0 {
+                    return Err(Stop::division_by_zero());
+                }
+                self.a = self.b.wrapping_rem(self.a);
+            }
+            // s.3.3 xmod: A := A MOD B
+            Ins::Xmod => {
+                if self.b == 0 {
+                    return Err(Stop::division_by_zero());
+                }
+                self.a = self.a.wrapping_rem(self.b);
+            }
+            // s.3.3 add/sub/xsub
+            Ins::Add => self.a = self.b.wrapping_add(self.a),
+            Ins::Sub => self.a = self.b.wrapping_sub(self.a),
+            Ins::Xsub => self.a = self.a.wrapping_sub(self.b),
+            // s.3.3 eq..ge: A := (B rel A) ? -1 : 0
+            Ins::Rel(r) => self.a = truth(r.int(self.b, self.a)),
+            // s.3.3 eq0..ge0: A := (A rel 0) ? -1 : 0
+            Ins::Rel0(r) => self.a = truth(r.int(self.a, 0)),
+            // s.3.3, s.10.3 lsh/rsh: B shifted by A
+            Ins::Lsh => self.a = lsh(self.b, self.a),
+            Ins::Rsh => self.a = rsh(self.b, self.a),
+            // s.3.3 and/or/xor/eqv
+            Ins::And => self.a &= self.b,
+            Ins::Or => self.a |= self.b,
+            Ins::Xor => self.a ^= self.b,
+            Ins::Eqv => self.a = !(self.b ^ self.a),
+            // s.3.4 gbyt: A := byte 8*B + A (zero-extended)
+            Ins::Gbyt => self.a = self.mem.get_byte(self.b, self.a)? as i64,
+            // s.3.4 xgbyt: A := byte 8*A + B
+            Ins::Xgbyt => self.a = self.mem.get_byte(self.a, self.b)? as i64,
+            // s.3.4 pbyt: byte 8*B + A := C & 255
+            Ins::Pbyt => self.mem.set_byte(self.b, self.a, self.c as u8)?,
+            // s.3.4 xpbyt: byte 8*A + B := C & 255
+            Ins::Xpbyt => self.mem.set_byte(self.a, self.b, self.c as u8)?,
+            // s.7.2 swb: implicit binary tree, node j has children 2j (greater) and 2j+1
+            Ins::Swb(t) => {
+                let (default, cases) = &self.img.swb[t as usize];
+                let mut j = 1usize;
+                next = *default as usize;
+                while j <= cases.len() {
+                    let (k, l) = cases[j - 1];
+                    if self.a == k {
+                        next = l as usize;
+                        break;
+                    }
+                    j = if self.a < k { 2 * j + 1 } else { 2 * j };
+                }
+            }
+            // s.7.1 swl: if 0 <= A < n jump to L(A), else default
+            Ins::Swl(t) => {
+                let (default, labels) = &self.img.swl[t as usize];
+                next = match usize::try_from(self.a).ok().and_then(|i| labels.get(i)) {
+                    Some(l) => *l as usize,
+                    None => *default as usize,
+                };
+            }
+            // s.3.5 register moves
+            Ins::Xch => std::mem::swap(&mut self.a, &mut self.b),
+            Ins::Atb => self.b = self.a,
+            Ins::Atc => self.c = self.a,
+            Ins::Bta => self.a = self.b,
+            Ins::Btc => self.c = self.b,
+            // s.3.5 atblp/atblg/atbl: B := A; A := P!n / G!n / k
+            Ins::Atblp(n) => {
+                self.b = self.a;
+                self.a = self.mem.get(p.wrapping_add(n as i64))?;
+            }
+            Ins::Atbld(addr) => {
+                self.b = self.a;
+                self.a = self.mem.get(addr)?;
+            }
+            Ins::Atbl(k) => {
+                self.b = self.a;
+                self.a = k;
+            }
+            // s.3.2 j
+            Ins::J(t) => next = t as usize,
+            // s.3.2, s.5.3 rtn
+            Ins::Rtn => return self.ret(),
+            // s.3.2 goto: PC := A, P unchanged
+            Ins::Goto => {
+                next = self
+                    .code_index(self.a)
+                    .ok_or(Stop::BadJump { target: self.a })?;
+            }
+            // s.3.6 ikp/ikg/ikl: A := x + k; x := A
+            Ins::Ikp(k, n) => {
+                let addr = p.wrapping_add(n as i64);
+                self.a = self.mem.get(addr)?.wrapping_add(k);
+                self.mem.set(addr, self.a)?;
+            }
+            Ins::Ikd(k, addr) => {
+                self.a = self.mem.get(addr)?.wrapping_add(k);
+                self.mem.set(addr, self.a)?;
+            }
+            // s.3.6 ip/ig/il: A := x + A; x := A
+            Ins::Ip(n) => {
+                let addr = p.wrapping_add(n as i64);
+                self.a = self.mem.get(addr)?.wrapping_add(self.a);
+                self.mem.set(addr, self.a)?;
+            }
+            Ins::Id(addr) => {
+                self.a = self.mem.get(addr)?.wrapping_add(self.a);
+                self.mem.set(addr, self.a)?;
+            }
+            // s.3.2 jeq..jge: jump if B rel A
+            Ins::Jrel(r, t) => {
+                if r.int(self.b, self.a) {
+                    next = t as usize;
+                }
+            }
+            // s.3.2 jeq0..jge0: jump if A rel 0
+            Ins::Jrel0(r, t) => {
+                if r.int(self.a, 0) {
+                    next = t as usize;
+                }
+            }
+            // s.3.2 jge0m: jump to mlab if A >= 0
+            Ins::Jge0m(t) => {
+                if self.a >= 0 {
+                    next = t as usize;
+                }
+            }
+            // s.3.9 brk: fault 2
+            Ins::Brk => return Err(Stop::abort(2)),
+            // s.3.9 nop
+            Ins::Nop => {}
+            // s.3.9, s.6.3 chgco: PC := P!1; m[G!7] := P!0; G!7 := P!4; P := decode(m[P!4])
+            Ins::Chgco => {
+                let target = self.mem.get(p + 1)?;
+                let saved = self.mem.get(p)?;
+                let currco = self.mem.global(sys::CURRCO)?;
+                self.mem.set(currco, saved)?;
+                let cptr = self.mem.get(p + 4)?;
+                self.mem.set_global(sys::CURRCO, cptr)?;
+                self.p = self.mem.get(cptr)? >> 3;
+                next = self.code_index(target).ok_or(Stop::BadJump { target })?;
+            }
+            // s.3.9, s.6.4 mdiv: A := muldiv(P!3, P!4, P!5); result2 := remainder; return
+            Ins::Mdiv => {
+                let (x, y, z) = (self.mem.get(p + 3)?, self.mem.get(p + 4)?, self.mem.get(p + 5)?);
+                let (q, r) = sys::muldiv(x, y, z);
+                self.mem.set_global(RESULT2, r)?;
+                self.rt.host_r2 = r;
+                self.a = q;
+                return self.ret();
+            }
+            // s.3.9 sys: A := sys(P!3, P!4, ...) and continue
+            Ins::Sys => self.a = sys::sys(&mut self.rt, &mut self.mem, Frame { np: p })?,
+            // s.3.7, s.8 float: integer to double, round to nearest even
+            Ins::Float => self.a = w(self.a as f64),
+            // s.3.7, s.8 fix: round half away from zero via x +- 0.5; NaN/range -> MIN_INT
+            Ins::Fix => self.a = float::fix(f(self.a)),
+            // s.3.7, s.8 fabs: -x if x < 0 (so #ABS -0.0 = -0.0)
+            Ins::Fabs => self.a = w(float::fabs(f(self.a))),
+            // s.3.7 float arithmetic, B op A (x-forms A op B)
+            Ins::Fmul => self.a = w(f(self.b) * f(self.a)),
+            Ins::Fdiv => self.a = w(f(self.b) / f(self.a)),
+            Ins::Fxdiv => self.a = w(f(self.a) / f(self.b)),
+            // s.3.7, s.8 fmod/fxmod in single precision
+            Ins::Fmod => self.a = w(float::fmod32(f(self.b), f(self.a))),
+            Ins::Fxmod => self.a = w(float::fmod32(f(self.a), f(self.b))),
+            Ins::Fadd => self.a = w(f(self.b) + f(self.a)),
+            Ins::Fsub => self.a = w(f(self.b) - f(self.a)),
+            Ins::Fxsub => self.a = w(f(self.a) - f(self.b)),
+            // s.3.7, s.8 fneg: flip the sign bit
+            Ins::Fneg => self.a ^= i64::MIN,
+            // s.3.7, s.8 feq..fge: IEEE ordered, NaN false except fne
+            Ins::Frel(r) => self.a = truth(r.float(self.b, self.a)),
+            Ins::Frel0(r) => self.a = truth(r.float(self.a, 0)),
+            // s.3.7 jfeq..jfge, jfeq0..jfge0
+            Ins::Jfrel(r, t) => {
+                if r.float(self.b, self.a) {
+                    next = t as usize;
+                }
+            }
+            Ins::Jfrel0(r, t) => {
+                if r.float(self.a, 0) {
+                    next = t as usize;
+                }
+            }
+            // s.3.5 res: R := A; ldres: A := R
+            Ins::Res => self.r = self.a,
+            Ins::Ldres => self.a = self.r,
+            // s.9 selld: A := field(len, sh) of m[A]
+            Ins::Selld(len, sh) => {
+                let v = self.mem.get(self.a)? as u64;
+                self.a = ((v >> (sh & 63)) & field_mask(len, sh)) as i64;
+            }
+            // s.9 selst: field of m[A] := old sf B
+            Ins::Selst(sf, len, sh) => self.selst(sf, len, sh, self.a, self.b)?,
+            // s.9 xselst: field of m[B] := old sf A
+            Ins::Xselst(sf, len, sh) => self.selst(sf, len, sh, self.b, self.a)?,
+            Ins::FellOff => {
+                return Err(Stop::BadJump {
+                    target: CODE_BASE + self.pc as i64,
+                })
+            }
+        }
+        self.pc = next;
+        Ok(None)
+    }
+
+    fn selst(&mut self, sf: u8, len: u8, sh: u8, addr: i64, x: i64) -> Result<(), Stop> {
+        let word = self.mem.get(addr)? as u64;
+        let mask = field_mask(len, sh);
+        let sh = sh & 63;
+        let old = ((word >> sh) & mask) as i64;
+        let new = selst_op(&self.mem, sf, old, x)?;
+        let stored = word ^ ((((new ^ old) as u64) & mask) << sh);
+        self.mem.set(addr, stored as i64)
+    }
+}
+
+/// Run `programs` (each with its file name) on the reference interpreter.
+/// `tee` receives stdout bytes as they are written.
+pub fn run(
+    programs: &[(String, Program)],
+    config: &RunConfig,
+    tee: Option<Box<dyn Write + Send>>,
+) -> Outcome {
+    let linked = Linked::new(programs);
+    let engine_error = |m: String| Outcome {
+        stdout: Vec::new(),
+        ending: Ending::EngineError(m),
+        steps: 0,
+    };
+    let layout = match load::layout(&linked, 0, config.memory_words) {
+        Ok(l) => l,
+        Err(e) => return engine_error(e.0),
+    };
+    let img = match Image::build(&linked, &layout) {
+        Ok(i) => i,
+        Err(e) => return engine_error(e.0),
+    };
+    let mut mem = Memory::new(0, config.memory_words);
+    let mut rt = Runtime::new(&config.args, &config.stdin, layout.heap.clone());
+    rt.out.tee = tee;
+    rt.program_name = config.program_name.clone();
+    let host = |i: usize| HOST_BASE + i as i64;
+    if let Err(s) = load::initialise(&mut mem, &mut rt, &linked, &layout, &|m, l| img.code_addr(m, l), &host) {
+        return engine_error(format!("cannot initialise memory: {s:?}"));
+    }
+    let (bm, bl) = linked.boot();
+    let boot = img.code_addr(bm, bl);
+    let mut m = Machine {
+        img: &img,
+        mem,
+        rt,
+        a: 0,
+        b: 0,
+        c: 0,
+        r: 0,
+        p: layout.boot_frame,
+        pc: 0,
+        steps: 0,
+        gsize: layout.gsize,
+    };
+    // The engine's call of boot(stacksize): a frame whose return address ends the run.
+    let frame = [0, EXIT_ADDR, boot, config.stack_words];
+    for (i, v) in frame.into_iter().enumerate() {
+        let _ = m.mem.set(layout.boot_frame + i as i64, v);
+    }
+    m.a = config.stack_words;
+    m.pc = (boot - CODE_BASE) as usize;
+    let halt = m.execute(config.step_limit);
+    let at = img.location(m.pc);
+    let ending = match halt {
+        Halt::Exit(code) => {
+            let r2 = m.mem.global(RESULT2).unwrap_or(0);
+            m.rt.finish(code, r2);
+            Ending::Returned { code }
+        }
+        Halt::Stop(stop) => {
+            m.rt.report_stop(&stop);
+            match stop {
+                Stop::Abort { code, message } => Ending::Fault { code, message, at },
+                Stop::Quit => Ending::Quit,
+                Stop::BadAddress { addr } => Ending::BadAddress { addr, at },
+                Stop::BadJump { target } => Ending::BadJump { target, at },
+                Stop::StepLimit => Ending::StepLimit { at },
+            }
+        }
+    };
+    Outcome {
+        stdout: std::mem::take(&mut m.rt.out.stdout),
+        ending,
+        steps: m.steps,
+    }
+}

@@ -1,0 +1,270 @@
+//! Loading a program into BCPL memory, the same way for every engine: link
+//! the prelude in front of the user's modules, lay out memory (globals, data
+//! of every module, root node, boot stack, heap), and initialise it (unset
+//! globals, library globals, `global` directives, statics and strings,
+//! console streams). Engines differ only in the code addresses they supply.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use sial::{Args, Module, Op, Program};
+
+use crate::memory::Memory;
+use crate::runtime::library::{CIS, COS, GLOBWORD, LIBRARY, RANDSEED, SCB_ID_IN, SCB_ID_OUT, SCB_WORDS};
+use crate::runtime::{Runtime, Stop};
+
+/// The prelude's source (readable Sial).
+pub const PRELUDE_SOURCE: &str = include_str!("prelude.sial");
+/// Name of the prelude function an engine calls to run the program.
+pub const BOOT_ENTRY: &str = "cintcheck_boot";
+/// Words reserved below the global vector (word 0 stays unused, as null).
+const LOW_RESERVED: i64 = 16;
+/// Words of the root node (`rootnode!14` = memory size).
+const ROOTNODE_WORDS: i64 = 64;
+/// Words of the stack the boot function runs on.
+const BOOT_STACK_WORDS: i64 = 256;
+/// Global number of `rootnode`.
+const ROOTNODE: i64 = 9;
+
+/// How to run a program: sizes, budget and what the program reads.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// Stack of the command coroutine in words (the real CLI default is 50000).
+    pub stack_words: i64,
+    /// Size of BCPL memory in words (the real system has 8,000,000).
+    pub memory_words: usize,
+    /// Step budget (engine units); 0 means unlimited.
+    pub step_limit: u64,
+    /// Command-line arguments the program's `rdargs` sees.
+    pub args: Vec<u8>,
+    /// Bytes that follow the command line on the input stream.
+    pub stdin: Vec<u8>,
+    /// Name in the CLI's `NAME failed returncode N` message.
+    pub program_name: String,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            stack_words: 50_000,
+            memory_words: 8_000_000,
+            step_limit: 0,
+            args: Vec::new(),
+            stdin: Vec::new(),
+            program_name: "program".to_string(),
+        }
+    }
+}
+
+/// The prelude, parsed once.
+pub fn prelude() -> &'static Program {
+    static PRELUDE: OnceLock<Program> = OnceLock::new();
+    PRELUDE.get_or_init(|| {
+        sial::parse(PRELUDE_SOURCE, "prelude.sial").expect("the built-in prelude is valid Sial")
+    })
+}
+
+/// A program with the prelude linked in front, and where each module came from.
+#[derive(Clone, Debug)]
+pub struct Linked {
+    pub modules: Vec<Module>,
+    /// Source file name of each module (for fault locations).
+    pub files: Vec<String>,
+}
+
+impl Linked {
+    /// Link the prelude and the user's programs (each with its file name).
+    pub fn new(programs: &[(String, Program)]) -> Linked {
+        let mut modules = prelude().modules.clone();
+        let mut files = vec!["prelude.sial".to_string(); modules.len()];
+        for (file, p) in programs {
+            for m in &p.modules {
+                modules.push(m.clone());
+                files.push(file.clone());
+            }
+        }
+        Linked { modules, files }
+    }
+
+    /// Number of prelude modules at the front.
+    pub fn prelude_modules(&self) -> usize {
+        prelude().modules.len()
+    }
+
+    /// (module, label) of the boot function.
+    pub fn boot(&self) -> (usize, u32) {
+        let m = &self.modules[0];
+        let mut named = false;
+        for i in &m.instrs {
+            match (&i.op, &i.args) {
+                (Op::Entry, Args::Name(n)) => named = n == BOOT_ENTRY.as_bytes(),
+                (Op::Lab, Args::L(l)) if named => return (0, *l),
+                _ => {}
+            }
+        }
+        unreachable!("the prelude defines {BOOT_ENTRY}")
+    }
+}
+
+/// Data addresses of one module.
+#[derive(Clone, Debug, Default)]
+pub struct ModuleData {
+    /// static label -> word address of its first word
+    pub statics: HashMap<u32, i64>,
+    /// string label -> word address
+    pub strings: HashMap<u32, i64>,
+    /// const label -> value
+    pub consts: HashMap<u32, i64>,
+}
+
+/// Where everything lives in BCPL memory.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub gbase: i64,
+    /// Number of globals (G!0 = gsize - 1).
+    pub gsize: i64,
+    pub data: Vec<ModuleData>,
+    pub rootnode: i64,
+    /// Word address of the boot function's frame.
+    pub boot_frame: i64,
+    pub heap: Range<i64>,
+    /// Memory: first word address and size in words.
+    pub base: i64,
+    pub words: usize,
+}
+
+/// Why a program cannot be loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError(pub String);
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Lay out memory of `words` words starting at word address `base`.
+pub fn layout(linked: &Linked, base: i64, words: usize) -> Result<Layout, LoadError> {
+    let mut max_g: i64 = 2000;
+    for m in &linked.modules {
+        for i in &m.instrs {
+            match &i.args {
+                Args::G(g) | Args::KG(_, g) | Args::PG(_, g) => max_g = max_g.max(*g as i64),
+                Args::Global { pairs, max } => {
+                    max_g = max_g.max(*max as i64);
+                    for (g, _) in pairs {
+                        max_g = max_g.max(*g as i64);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let gbase = base + LOW_RESERVED;
+    let gsize = max_g + 1;
+    let mut next = gbase + gsize;
+    let mut data = Vec::with_capacity(linked.modules.len());
+    for m in &linked.modules {
+        let mut d = ModuleData::default();
+        for i in &m.instrs {
+            match &i.args {
+                Args::Static { label, words } => {
+                    d.statics.insert(*label, next);
+                    next += words.len().max(1) as i64;
+                }
+                Args::Str { label, bytes } => {
+                    d.strings.insert(*label, next);
+                    next += bytes.len() as i64 / 8 + 1;
+                }
+                Args::Const { label, value } => {
+                    d.consts.insert(*label, *value);
+                }
+                _ => {}
+            }
+        }
+        data.push(d);
+    }
+    let rootnode = next;
+    let boot_frame = rootnode + ROOTNODE_WORDS;
+    let heap_start = boot_frame + BOOT_STACK_WORDS;
+    let end = base + words as i64;
+    if heap_start + 1024 > end {
+        return Err(LoadError(format!(
+            "memory of {words} words is too small for the program's globals and data ({} words)",
+            heap_start - base
+        )));
+    }
+    Ok(Layout {
+        gbase,
+        gsize,
+        data,
+        rootnode,
+        boot_frame,
+        heap: heap_start..end,
+        base,
+        words,
+    })
+}
+
+/// Initialise memory and the runtime for a run. `code_addr(module, label)`
+/// gives the code address of a `lab`; `host_addr(i)` the callable address
+/// of `LIBRARY[i]`.
+pub fn initialise(
+    mem: &mut Memory,
+    rt: &mut Runtime,
+    linked: &Linked,
+    layout: &Layout,
+    code_addr: &dyn Fn(usize, u32) -> i64,
+    host_addr: &dyn Fn(usize) -> i64,
+) -> Result<(), Stop> {
+    mem.gbase = layout.gbase;
+    // Globals: G!0 = upper bound, every other one "unset" (globword + n).
+    mem.set_global(0, layout.gsize - 1)?;
+    for n in 1..layout.gsize {
+        mem.set_global(n, GLOBWORD.wrapping_add(n))?;
+    }
+    for (i, e) in LIBRARY.iter().enumerate() {
+        mem.set_global(e.global as i64, host_addr(i))?;
+    }
+    mem.set_global(RANDSEED, 12345)?;
+    mem.set_global(ROOTNODE, layout.rootnode)?;
+    mem.set(layout.rootnode + 14, layout.words as i64)?;
+    // Data of every module.
+    for (m, d) in linked.modules.iter().zip(&layout.data) {
+        for i in &m.instrs {
+            match &i.args {
+                Args::Static { label, words } => {
+                    let a = d.statics[label];
+                    for (k, w) in words.iter().enumerate() {
+                        mem.set(a + k as i64, *w)?;
+                    }
+                }
+                Args::Str { label, bytes } => mem.set_string(d.strings[label], bytes)?,
+                _ => {}
+            }
+        }
+    }
+    // `global` directives, in load order (later modules win).
+    for (mi, m) in linked.modules.iter().enumerate() {
+        for i in &m.instrs {
+            if let Args::Global { pairs, .. } = &i.args {
+                for (g, l) in pairs {
+                    mem.set_global(*g as i64, code_addr(mi, *l))?;
+                }
+            }
+        }
+    }
+    // Console streams (getvec'd, as in the real system).
+    let scb_out = rt.heap.getvec(mem, &mut rt.out, SCB_WORDS)?;
+    let scb_in = rt.heap.getvec(mem, &mut rt.out, SCB_WORDS)?;
+    for (scb, id) in [(scb_out, SCB_ID_OUT), (scb_in, SCB_ID_IN)] {
+        mem.set(scb, id)?;
+        mem.set(scb + 1, -1)?;
+    }
+    rt.console_out = scb_out;
+    rt.console_in = scb_in;
+    mem.set_global(COS, scb_out)?;
+    mem.set_global(CIS, scb_in)?;
+    Ok(())
+}

@@ -1,0 +1,135 @@
+//! What running a program produced, in engine-independent terms: the stdout
+//! bytes, how the run ended (with the Sial position where that is known) and
+//! how much work it took. Every engine returns an [`Outcome`].
+
+use std::fmt;
+
+/// A position in the Sial program: file, line and column of an instruction,
+/// plus the function (the last `entry` before it) when known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub col: u32,
+    pub function: Option<String>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)?;
+        if let Some(func) = &self.function {
+            write!(f, " (in {func})")?;
+        }
+        Ok(())
+    }
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// `start` returned, or the main coroutine ended through `stop`/`cowait`:
+    /// the command's return code (the process status is `code & 255`).
+    Returned { code: i64 },
+    /// `sys(Sys_quit, 0)` or `abort(0)`: silent exit.
+    Quit,
+    /// A BCPL fault or `abort(n)` (the real system prints
+    /// `!! ABORT n: message` and exits with status 0).
+    Fault {
+        code: i64,
+        message: String,
+        at: Option<Location>,
+    },
+    /// A load or store outside BCPL memory.
+    BadAddress { addr: i64, at: Option<Location> },
+    /// A call, `goto` or return to a value that is not a code address.
+    BadJump { target: i64, at: Option<Location> },
+    /// The step budget ran out (a runaway loop).
+    StepLimit { at: Option<Location> },
+    /// The engine itself failed (could not compile, load or run the program).
+    EngineError(String),
+}
+
+impl Ending {
+    /// Short classification used in reports and comparisons.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Ending::Returned { .. } => "returned",
+            Ending::Quit => "quit",
+            Ending::Fault { .. } => "fault",
+            Ending::BadAddress { .. } => "bad-address",
+            Ending::BadJump { .. } => "bad-jump",
+            Ending::StepLimit { .. } => "step-limit",
+            Ending::EngineError(_) => "engine-error",
+        }
+    }
+
+    /// Where it happened, when known.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            Ending::Fault { at, .. }
+            | Ending::BadAddress { at, .. }
+            | Ending::BadJump { at, .. }
+            | Ending::StepLimit { at } => at.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The process exit status the real system would give: the return code
+    /// mod 256, and 0 after a fault or quit. Harness-level failures (bad
+    /// address, bad jump, step limit, engine error) give 125.
+    pub fn exit_status(&self) -> i32 {
+        match self {
+            Ending::Returned { code } => (*code & 255) as i32,
+            Ending::Quit | Ending::Fault { .. } => 0,
+            _ => 125,
+        }
+    }
+}
+
+impl fmt::Display for Ending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = |f: &mut fmt::Formatter<'_>, at: &Option<Location>| match at {
+            Some(l) => write!(f, " at {l}"),
+            None => Ok(()),
+        };
+        match self {
+            Ending::Returned { code } => write!(f, "returned {code}"),
+            Ending::Quit => write!(f, "quit"),
+            Ending::Fault { code, message, at: l } => {
+                write!(f, "fault {code} ({message})")?;
+                at(f, l)
+            }
+            Ending::BadAddress { addr, at: l } => {
+                write!(f, "memory access out of range: word address {addr}")?;
+                at(f, l)
+            }
+            Ending::BadJump { target, at: l } => {
+                write!(f, "jump to a non-code address {target:#x}")?;
+                at(f, l)
+            }
+            Ending::StepLimit { at: l } => {
+                write!(f, "step budget exhausted")?;
+                at(f, l)
+            }
+            Ending::EngineError(m) => write!(f, "engine error: {m}"),
+        }
+    }
+}
+
+/// The result of one run on one engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Raw stdout bytes (the console writes `\r` after every `\n`).
+    pub stdout: Vec<u8>,
+    pub ending: Ending,
+    /// Work done, in the engine's own unit (Sial instructions for the
+    /// reference interpreter).
+    pub steps: u64,
+}
+
+impl Outcome {
+    /// stdout with every `\r` removed (how the corpus `.out` files are stored).
+    pub fn stdout_without_cr(&self) -> Vec<u8> {
+        self.stdout.iter().copied().filter(|&b| b != b'\r').collect()
+    }
+}

@@ -1,0 +1,174 @@
+//! The BCPL run-time library shared by every engine (runtime.md).
+//!
+//! The library has two halves:
+//! * host functions (this module tree): pure data work on BCPL memory, such
+//!   as `writef`, `getvec`, `rdargs`, `randno`, `sys`. An engine calls them
+//!   through [`library::call`] with the word address of the callee's frame, so
+//!   the reference interpreter and native code share exactly the same code;
+//! * a small Sial module (`prelude.sial`) for the functions that transfer
+//!   control between frames (coroutines, `stop`, `level`/`longjump`, `sys`,
+//!   `muldiv`, `changeco`). Every engine runs it as ordinary Sial, as the real
+//!   system runs its library as compiled BCPL plus three hand-written bodies.
+
+pub mod float;
+pub mod format;
+pub mod heap;
+pub mod input;
+pub mod library;
+pub mod output;
+pub mod rdargs;
+pub mod strings;
+pub mod sys;
+
+use crate::memory::Memory;
+pub use heap::Heap;
+pub use input::Input;
+pub use output::Output;
+
+/// Why a run stops before its main function returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// A BCPL fault or `abort(code)`: the real system prints
+    /// `\n!! ABORT code: message\n* \n` and exits with status 0.
+    Abort { code: i64, message: String },
+    /// `sys(Sys_quit, 0)` / `abort(0)`: leave at once, silently.
+    Quit,
+    /// An access outside BCPL memory (the real system does not check; this is
+    /// the harness's classification of a wild access).
+    BadAddress { addr: i64 },
+    /// A call, `goto` or return to something that is not a code address
+    /// (an unset global is reported as `Abort` 4 instead, as in cintsys64).
+    BadJump { target: i64 },
+    /// The step budget ran out.
+    StepLimit,
+}
+
+impl Stop {
+    /// An abort with the standard message for `code` (runtime.md s.6.2).
+    pub fn abort(code: i64) -> Stop {
+        Stop::Abort {
+            code,
+            message: abort_message(code).to_string(),
+        }
+    }
+
+    /// Fault 5, division or remainder by zero.
+    pub fn division_by_zero() -> Stop {
+        Stop::abort(5)
+    }
+}
+
+/// The debugger's message for an abort code (runtime.md s.6.2).
+pub fn abort_message(code: i64) -> &'static str {
+    match code {
+        1 => "Illegal instruction",
+        2 => "BRK instruction",
+        3 => "Zero count",
+        4 => "pc out of range",
+        5 => "Division by zero",
+        13 => "SIGINT received",
+        15 => "PC out of range",
+        16 => "P pointer out of range",
+        17 => "SIGSEGV occurred",
+        18 => "End of instruction tracing",
+        99 => "User requested",
+        110 => "Callco fault",
+        111 => "Resumeco fault",
+        112 => "Deleteco fault",
+        180 => "Unable to delete a task",
+        181 => "Unable to send a packet",
+        182 => "Unexpected pkt received",
+        186 => "Bad input stream",
+        187 => "Bad output stream",
+        188 => "Unable to replenish input",
+        189 => "Wrch fault",
+        190 => "Endread fault",
+        191 => "Endwrite fault",
+        197 => "Store chain fault",
+        _ => "Unknown fault",
+    }
+}
+
+/// Per-run state of the library that does not live in BCPL memory.
+#[derive(Debug)]
+pub struct Runtime {
+    pub out: Output,
+    pub input: Input,
+    pub heap: Heap,
+    /// The host's result2 variable that `Sys_flt` copies into G10 (runtime.md s.7.3).
+    pub host_r2: i64,
+    /// Word address of the console output stream control block (cos at start).
+    pub console_out: i64,
+    /// Word address of the console input stream control block (cis at start).
+    pub console_in: i64,
+    /// Name used in the CLI's `NAME failed returncode N` message.
+    pub program_name: String,
+}
+
+impl Runtime {
+    /// A runtime whose input is the command-line arguments (`args`, without
+    /// the final newline) followed by `stdin`, and whose heap is the word
+    /// range `heap` of memory.
+    pub fn new(args: &[u8], stdin: &[u8], heap: std::ops::Range<i64>) -> Runtime {
+        Runtime {
+            out: Output::new(),
+            input: Input::new(args, stdin),
+            heap: Heap::new(heap),
+            host_r2: 0,
+            console_out: 0,
+            console_in: 0,
+            program_name: "program".to_string(),
+        }
+    }
+
+    /// Write the ABORT report of `stop` the way the real system does: the
+    /// pending buffer is lost and the message is written unbuffered.
+    pub fn report_stop(&mut self, stop: &Stop) {
+        self.out.discard();
+        if let Stop::Abort { code, message } = stop {
+            if *code == 10 {
+                self.out.message(" A=0 B=0 C=0\n* \n");
+            } else {
+                self.out
+                    .message(&format!("\n!! ABORT {code}: {message}\n* \n"));
+            }
+        }
+    }
+
+    /// The CLI's end of a command with return code `rc` (runtime.md s.6.1):
+    /// for rc >= 10 it writes `NAME failed returncode rc[ reason r2]` and a
+    /// newline through the buffered console (which also flushes any partial
+    /// line); otherwise the pending partial line is lost.
+    pub fn finish(&mut self, rc: i64, result2: i64) {
+        if rc >= 10 {
+            let mut msg = format!("{} failed returncode {}", self.program_name, rc);
+            if result2 != 0 {
+                msg.push_str(&format!(" reason {result2}"));
+            }
+            for b in msg.bytes() {
+                self.out.wrch(b as i64);
+            }
+            self.out.wrch(10);
+        }
+        self.out.discard();
+    }
+}
+
+/// Access to a called function's frame: word address `np` of the new frame,
+/// whose arguments are at np!3, np!4, ... (sial.md s.5.1).
+#[derive(Clone, Copy, Debug)]
+pub struct Frame {
+    pub np: i64,
+}
+
+impl Frame {
+    /// Argument `i` (0-based: arg(0) is the first argument, at np!3).
+    pub fn arg(&self, mem: &Memory, i: i64) -> Result<i64, Stop> {
+        mem.get(self.np.wrapping_add(3 + i))
+    }
+
+    /// Word address of argument `i`.
+    pub fn arg_addr(&self, i: i64) -> i64 {
+        self.np.wrapping_add(3 + i)
+    }
+}
