@@ -48,7 +48,11 @@ pub fn cintcode_counts(dir: &Path) -> std::collections::HashMap<String, u64> {
 }
 
 /// Run each program once (after one warm-up run of the first) and measure.
-pub fn run_bench(engine: &dyn Engine, dir: &Path, names: &[String]) -> Result<Vec<BenchRow>, String> {
+pub fn run_bench(
+    engine: &dyn Engine,
+    dir: &Path,
+    names: &[String],
+) -> Result<Vec<BenchRow>, String> {
     let settings = CorpusSettings::read(dir)?;
     let counts = cintcode_counts(dir);
     let mut rows = Vec::new();
@@ -84,7 +88,11 @@ pub fn format_rows(engine: &str, rows: &[BenchRow]) -> String {
         let (ci, cs, ratio) = match r.cintcode_instructions {
             Some(n) => {
                 let cs = n as f64 / CINTCODE_RATE;
-                (n.to_string(), format!("{cs:.3}"), format!("{:.2}", r.seconds / cs))
+                (
+                    n.to_string(),
+                    format!("{cs:.3}"),
+                    format!("{:.2}", r.seconds / cs),
+                )
             }
             None => ("-".into(), "-".into(), "-".into()),
         };

@@ -50,7 +50,8 @@ impl CorpusSettings {
         if !path.exists() {
             return Ok(CorpusSettings::default());
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut tables: BTreeMap<String, ProgramSettings> =
             toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         let defaults = tables.remove("defaults").unwrap_or_default();
@@ -139,7 +140,10 @@ pub fn diff_excerpt(expected: &str, actual: &str, max_lines: usize) -> String {
         text
     } else {
         let mut s = lines[..max_lines].join("\n");
-        s.push_str(&format!("\n... ({} more diff lines)\n", lines.len() - max_lines));
+        s.push_str(&format!(
+            "\n... ({} more diff lines)\n",
+            lines.len() - max_lines
+        ));
         s
     }
 }
@@ -181,7 +185,14 @@ pub fn check_program(
     };
     let ignore: Vec<Regex> = match settings.ignore.iter().map(|p| Regex::new(p)).collect() {
         Ok(v) => v,
-        Err(e) => return fail(format!("corpus.toml: bad ignore pattern: {e}"), "not run".into(), 0, start.elapsed()),
+        Err(e) => {
+            return fail(
+                format!("corpus.toml: bad ignore pattern: {e}"),
+                "not run".into(),
+                0,
+                start.elapsed(),
+            )
+        }
     };
     let program = match read_program(path) {
         Ok(p) => p,
@@ -230,18 +241,36 @@ pub fn check_program(
 }
 
 /// Run the whole corpus in parallel; results come back sorted by name.
-pub fn run_corpus(engine: &dyn Engine, dir: &Path, options: &CorpusOptions) -> Result<CorpusReport, String> {
+pub fn run_corpus(
+    engine: &dyn Engine,
+    dir: &Path,
+    options: &CorpusOptions,
+) -> Result<CorpusReport, String> {
     let settings = CorpusSettings::read(dir)?;
     let programs: Vec<(String, PathBuf)> = programs_in(dir)?
         .into_iter()
-        .filter(|(n, _)| options.filter.as_ref().is_none_or(|f| n.contains(f.as_str())))
+        .filter(|(n, _)| {
+            options
+                .filter
+                .as_ref()
+                .is_none_or(|f| n.contains(f.as_str()))
+        })
         .collect();
     if programs.is_empty() {
         return Err(format!("{}: no .sial files found", dir.display()));
     }
     let results: Vec<ProgramResult> = programs
         .par_iter()
-        .map(|(name, path)| check_program(engine, dir, name, path, &settings.for_program(name), options))
+        .map(|(name, path)| {
+            check_program(
+                engine,
+                dir,
+                name,
+                path,
+                &settings.for_program(name),
+                options,
+            )
+        })
         .collect();
     let passed = results.iter().filter(|r| r.passed).count();
     Ok(CorpusReport {

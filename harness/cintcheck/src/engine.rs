@@ -16,7 +16,12 @@ pub trait Engine: Send + Sync {
     /// The name used with `--engine` and in reports.
     fn name(&self) -> &'static str;
     /// Run the program; `tee` receives stdout bytes as they are produced.
-    fn run(&self, programs: &Sources, config: &RunConfig, tee: Option<Box<dyn Write + Send>>) -> Outcome;
+    fn run(
+        &self,
+        programs: &Sources,
+        config: &RunConfig,
+        tee: Option<Box<dyn Write + Send>>,
+    ) -> Outcome;
 }
 
 /// The reference interpreter.
@@ -27,7 +32,12 @@ impl Engine for Reference {
         "reference"
     }
 
-    fn run(&self, programs: &Sources, config: &RunConfig, tee: Option<Box<dyn Write + Send>>) -> Outcome {
+    fn run(
+        &self,
+        programs: &Sources,
+        config: &RunConfig,
+        tee: Option<Box<dyn Write + Send>>,
+    ) -> Outcome {
         reference::interp::run(programs, config, tee)
     }
 }

@@ -15,7 +15,11 @@ use cintcheck::source::read_programs;
 use reference::RunConfig;
 
 #[derive(Parser)]
-#[command(name = "cintcheck", version, about = "Check ARM64 implementations of 64-bit BCPL against reference semantics")]
+#[command(
+    name = "cintcheck",
+    version,
+    about = "Check ARM64 implementations of 64-bit BCPL against reference semantics"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

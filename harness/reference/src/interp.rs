@@ -226,7 +226,8 @@ impl Image {
             for i in &m.instrs {
                 let ins = match (i.op, &i.args) {
                     (Op::Entry, Args::Name(name)) => {
-                        img.functions.push(String::from_utf8_lossy(name).into_owned());
+                        img.functions
+                            .push(String::from_utf8_lossy(name).into_owned());
                         func = img.functions.len() as u32 - 1;
                         continue;
                     }
@@ -320,9 +321,10 @@ impl Image {
                     (Op::Ip, Args::P(n)) => Ins::Ip(*n),
                     (Op::Ig, Args::G(n)) => Ins::Id(g(n)),
                     (Op::Il, Args::L(l)) => Ins::Id(stat(l)?),
-                    (op @ (Op::Jeq | Op::Jne | Op::Jls | Op::Jgr | Op::Jle | Op::Jge), Args::L(l)) => {
-                        Ins::Jrel(Rel::from_index(op as u8 - Op::Jeq as u8), code_l(l)?)
-                    }
+                    (
+                        op @ (Op::Jeq | Op::Jne | Op::Jls | Op::Jgr | Op::Jle | Op::Jge),
+                        Args::L(l),
+                    ) => Ins::Jrel(Rel::from_index(op as u8 - Op::Jeq as u8), code_l(l)?),
                     (
                         op @ (Op::Jeq0 | Op::Jne0 | Op::Jls0 | Op::Jgr0 | Op::Jle0 | Op::Jge0),
                         Args::L(l),
@@ -335,9 +337,11 @@ impl Image {
                     (Op::Chgco, _) => Ins::Chgco,
                     (Op::Mdiv, _) => Ins::Mdiv,
                     (Op::Sys, _) => Ins::Sys,
-                    (Op::Lstr, Args::M(l)) => Ins::Const(*data.strings.get(l).ok_or_else(|| {
-                        LoadError(format!("{}: M{} is not a string", linked.files[mi], l))
-                    })?),
+                    (Op::Lstr, Args::M(l)) => {
+                        Ins::Const(*data.strings.get(l).ok_or_else(|| {
+                            LoadError(format!("{}: M{} is not a string", linked.files[mi], l))
+                        })?)
+                    }
                     (Op::Float, _) => Ins::Float,
                     (Op::Fix, _) => Ins::Fix,
                     (Op::Fabs, _) => Ins::Fabs,
@@ -361,7 +365,8 @@ impl Image {
                         Args::L(l),
                     ) => Ins::Jfrel(Rel::from_index(op as u8 - Op::Jfeq as u8), code_l(l)?),
                     (
-                        op @ (Op::Jfeq0 | Op::Jfne0 | Op::Jfls0 | Op::Jfgr0 | Op::Jfle0 | Op::Jfge0),
+                        op
+                        @ (Op::Jfeq0 | Op::Jfne0 | Op::Jfls0 | Op::Jfgr0 | Op::Jfle0 | Op::Jfge0),
                         Args::L(l),
                     ) => Ins::Jfrel0(Rel::from_index(op as u8 - Op::Jfeq0 as u8), code_l(l)?),
                     (Op::Res, _) => Ins::Res,
@@ -849,7 +854,11 @@ impl<'a> Machine<'a> {
             }
             // s.3.9, s.6.4 mdiv: A := muldiv(P!3, P!4, P!5); result2 := remainder; return
             Ins::Mdiv => {
-                let (x, y, z) = (self.mem.get(p + 3)?, self.mem.get(p + 4)?, self.mem.get(p + 5)?);
+                let (x, y, z) = (
+                    self.mem.get(p + 3)?,
+                    self.mem.get(p + 4)?,
+                    self.mem.get(p + 5)?,
+                );
                 let (q, r) = sys::muldiv(x, y, z);
                 self.mem.set_global(RESULT2, r)?;
                 self.rt.host_r2 = r;
@@ -949,7 +958,14 @@ pub fn run(
     rt.out.tee = tee;
     rt.program_name = config.program_name.clone();
     let host = |i: usize| HOST_BASE + i as i64;
-    if let Err(s) = load::initialise(&mut mem, &mut rt, &linked, &layout, &|m, l| img.code_addr(m, l), &host) {
+    if let Err(s) = load::initialise(
+        &mut mem,
+        &mut rt,
+        &linked,
+        &layout,
+        &|m, l| img.code_addr(m, l),
+        &host,
+    ) {
         return engine_error(format!("cannot initialise memory: {s:?}"));
     }
     let (bm, bl) = linked.boot();

@@ -11,7 +11,9 @@ use std::sync::OnceLock;
 use sial::{Args, Module, Op, Program};
 
 use crate::memory::Memory;
-use crate::runtime::library::{CIS, COS, GLOBWORD, LIBRARY, RANDSEED, SCB_ID_IN, SCB_ID_OUT, SCB_WORDS};
+use crate::runtime::library::{
+    CIS, COS, GLOBWORD, LIBRARY, RANDSEED, SCB_ID_IN, SCB_ID_OUT, SCB_WORDS,
+};
 use crate::runtime::{Runtime, Stop};
 
 /// The prelude's source (readable Sial).

@@ -81,7 +81,9 @@ impl Memory {
     /// `8*word + index`, little-endian within words (sial.md s.1.1).
     pub fn get_byte(&self, word: i64, index: i64) -> Result<u8, Stop> {
         let b = word.wrapping_mul(8).wrapping_add(index);
-        let w = self.get(b >> 3).map_err(|_| Stop::BadAddress { addr: b >> 3 })?;
+        let w = self
+            .get(b >> 3)
+            .map_err(|_| Stop::BadAddress { addr: b >> 3 })?;
         Ok((w >> ((b & 7) * 8)) as u8)
     }
 

@@ -95,7 +95,11 @@ impl fmt::Display for Ending {
         match self {
             Ending::Returned { code } => write!(f, "returned {code}"),
             Ending::Quit => write!(f, "quit"),
-            Ending::Fault { code, message, at: l } => {
+            Ending::Fault {
+                code,
+                message,
+                at: l,
+            } => {
                 write!(f, "fault {code} ({message})")?;
                 at(f, l)
             }
@@ -130,6 +134,10 @@ pub struct Outcome {
 impl Outcome {
     /// stdout with every `\r` removed (how the corpus `.out` files are stored).
     pub fn stdout_without_cr(&self) -> Vec<u8> {
-        self.stdout.iter().copied().filter(|&b| b != b'\r').collect()
+        self.stdout
+            .iter()
+            .copied()
+            .filter(|&b| b != b'\r')
+            .collect()
     }
 }

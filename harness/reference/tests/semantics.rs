@@ -55,7 +55,10 @@ fn loads_and_constants() {
     assert_eq!(eval("  l K42"), returns(42));
     assert_eq!(eval("  lm K5"), returns(-5));
     assert_eq!(eval("  lm K-9223372036854775808"), returns(MIN));
-    assert_eq!(eval_with("  lw M1", "const M1 W-9223372036854775808"), returns(MIN));
+    assert_eq!(
+        eval_with("  lw M1", "const M1 W-9223372036854775808"),
+        returns(MIN)
+    );
     assert_eq!(eval("  l K100000000000"), returns(100_000_000_000));
     // a / s with 64-bit operands (s.2.4): s K-MIN wraps to +MIN.
     assert_eq!(eval("  l K0\n  s K-9223372036854775808"), returns(MIN));
@@ -67,20 +70,47 @@ fn locals_globals_statics() {
     // s.3.1 sp/lp/ap, sg/lg/ag, sl/ll, llp/lkp/stkp, ikp/ip/ikg/ig/ikl/il.
     assert_eq!(eval("  l K7\n  sp P5\n  l K3\n  ap P5"), returns(10));
     assert_eq!(eval("  l K7\n  sg G300\n  l K5\n  ag G300"), returns(12));
-    assert_eq!(eval_with("  l K9\n  sl L20\n  ll L20", "static L20 W1"), returns(9));
+    assert_eq!(
+        eval_with("  l K9\n  sl L20\n  ll L20", "static L20 W1"),
+        returns(9)
+    );
     assert_eq!(eval_with("  ll L20", "static L20 W-77"), returns(-77));
-    assert_eq!(eval_with("  lll L20\n  rvk K2", "static L20 W1 W2 W3"), returns(3));
-    assert_eq!(eval("  l K5\n  sp P5\n  ikp K-1 P5\n  ikp K10 P5\n  lp P5"), returns(14));
-    assert_eq!(eval("  l K5\n  sp P5\n  l K2\n  ip P5\n  lp P5"), returns(7));
-    assert_eq!(eval("  l K5\n  sg G250\n  ikg K3 G250\n  l K1\n  ig G250"), returns(9));
-    assert_eq!(eval_with("  ikl K3 L20\n  l K1\n  il L20", "static L20 W5"), returns(9));
+    assert_eq!(
+        eval_with("  lll L20\n  rvk K2", "static L20 W1 W2 W3"),
+        returns(3)
+    );
+    assert_eq!(
+        eval("  l K5\n  sp P5\n  ikp K-1 P5\n  ikp K10 P5\n  lp P5"),
+        returns(14)
+    );
+    assert_eq!(
+        eval("  l K5\n  sp P5\n  l K2\n  ip P5\n  lp P5"),
+        returns(7)
+    );
+    assert_eq!(
+        eval("  l K5\n  sg G250\n  ikg K3 G250\n  l K1\n  ig G250"),
+        returns(9)
+    );
+    assert_eq!(
+        eval_with("  ikl K3 L20\n  l K1\n  il L20", "static L20 W5"),
+        returns(9)
+    );
     // llp gives a word address usable with rv; lkp reads m[P!n + k].
-    assert_eq!(eval("  l K11\n  sp P6\n  llp P5\n  sp P7\n  lkp K1 P7"), returns(11));
+    assert_eq!(
+        eval("  l K11\n  sp P6\n  llp P5\n  sp P7\n  lkp K1 P7"),
+        returns(11)
+    );
     // stkp: m[P!n + k] := A; llg + rv reads a global.
-    assert_eq!(eval("  llp P5\n  sp P8\n  l K66\n  stkp K1 P8\n  lp P6"), returns(66));
+    assert_eq!(
+        eval("  llp P5\n  sp P8\n  l K66\n  stkp K1 P8\n  lp P6"),
+        returns(66)
+    );
     assert_eq!(eval("  l K31\n  sg G222\n  llg G222\n  rv"), returns(31));
     // lkg / skg through a global holding a pointer.
-    assert_eq!(eval("  llp P5\n  sg G240\n  l K4\n  skg K2 G240\n  lkg K2 G240"), returns(4));
+    assert_eq!(
+        eval("  llp P5\n  sg G240\n  l K4\n  skg K2 G240\n  lkg K2 G240"),
+        returns(4)
+    );
 }
 
 #[test]
@@ -88,9 +118,18 @@ fn indirection_and_stores() {
     // st: m[A] := B; xst: m[B] := A; stp: m[P!n + A] := B; stk: m[A+k] := B; rvp.
     assert_eq!(eval("  l K9\n  atb\n  llp P5\n  st\n  lp P5"), returns(9));
     assert_eq!(eval("  llp P5\n  atb\n  l K8\n  xst\n  lp P5"), returns(8));
-    assert_eq!(eval("  llp P5\n  sp P9\n  l K6\n  atb\n  l K2\n  stp P9\n  lp P7"), returns(6));
-    assert_eq!(eval("  l K4\n  atb\n  llp P5\n  stk K1\n  lp P6"), returns(4));
-    assert_eq!(eval("  l K13\n  sp P7\n  llp P5\n  sp P9\n  l K2\n  rvp P9"), returns(13));
+    assert_eq!(
+        eval("  llp P5\n  sp P9\n  l K6\n  atb\n  l K2\n  stp P9\n  lp P7"),
+        returns(6)
+    );
+    assert_eq!(
+        eval("  l K4\n  atb\n  llp P5\n  stk K1\n  lp P6"),
+        returns(4)
+    );
+    assert_eq!(
+        eval("  l K13\n  sp P7\n  llp P5\n  sp P9\n  l K2\n  rvp P9"),
+        returns(13)
+    );
 }
 
 #[test]
@@ -102,8 +141,14 @@ fn integer_arithmetic() {
     assert_eq!(binop("mul", -3, 7), returns(-21));
     assert_eq!(binop("add", i64::MAX, 1), returns(MIN));
     assert_eq!(binop("mul", i64::MAX, 2), returns(-2));
-    assert_eq!(eval_with("  lw M1\n  neg", "const M1 W-9223372036854775808"), returns(MIN));
-    assert_eq!(eval_with("  lw M1\n  abs", "const M1 W-9223372036854775808"), returns(MIN));
+    assert_eq!(
+        eval_with("  lw M1\n  neg", "const M1 W-9223372036854775808"),
+        returns(MIN)
+    );
+    assert_eq!(
+        eval_with("  lw M1\n  abs", "const M1 W-9223372036854775808"),
+        returns(MIN)
+    );
     assert_eq!(eval("  lm K5\n  abs"), returns(5));
     assert_eq!(eval("  l K0\n  not"), returns(-1));
     assert_eq!(eval("  lm K1\n  not"), returns(0)); // ~TRUE = 0
@@ -112,7 +157,12 @@ fn integer_arithmetic() {
 #[test]
 fn division_and_remainder() {
     // s.10.1: truncation, sign of the dividend.
-    for (x, y, q, r) in [(7, 2, 3, 1), (-7, 2, -3, -1), (7, -2, -3, 1), (-7, -2, 3, -1)] {
+    for (x, y, q, r) in [
+        (7, 2, 3, 1),
+        (-7, 2, -3, -1),
+        (7, -2, -3, 1),
+        (-7, -2, 3, -1),
+    ] {
         assert_eq!(binop("div", x, y), returns(q), "{x}/{y}");
         assert_eq!(binop("mod", x, y), returns(r), "{x} MOD {y}");
         // x-forms take the operands the other way round: A op B.
@@ -133,7 +183,11 @@ fn division_by_zero_is_fault_5() {
             &format!("  lstr M1\n  kpg P5 G89\n  l K7\n  atb\n  l K0\n  {op}"),
             "string M1 \"lost\"",
         ));
-        assert!(matches!(o.ending, Ending::Fault { code: 5, .. }), "{op}: {:?}", o.ending);
+        assert!(
+            matches!(o.ending, Ending::Fault { code: 5, .. }),
+            "{op}: {:?}",
+            o.ending
+        );
         assert_eq!(o.stdout, b"\n!! ABORT 5: Division by zero\n* \n");
         let at = o.ending.location().unwrap();
         assert_eq!((at.line, at.function.as_deref()), (8, Some("start")));
@@ -179,7 +233,10 @@ fn relations_are_minus_one_or_zero() {
         ("le0", 0, true),
         ("ge0", -1, false),
     ] {
-        assert_eq!(eval_with(&format!("  lw M1\n  {op}"), &format!("const M1 W{v}")), returns(-(t as i64)));
+        assert_eq!(
+            eval_with(&format!("  lw M1\n  {op}"), &format!("const M1 W{v}")),
+            returns(-(t as i64))
+        );
         let r = eval_with(
             &format!("  lw M1\n  j{op} L11\n  l K0\n  rtn\nlab L11\n  lm K1"),
             &format!("const M1 W{v}"),
@@ -191,10 +248,19 @@ fn relations_are_minus_one_or_zero() {
 #[test]
 fn relations_preserve_b() {
     // s.1.3: B must survive relations, mul, add, sub and non-taken jumps.
-    for op in ["eq", "ls", "mul", "add", "sub", "xsub", "feq", "fdiv", "fmod"] {
-        assert_eq!(eval(&format!("  l K9\n  atb\n  l K3\n  {op}\n  bta")), returns(9), "{op}");
+    for op in [
+        "eq", "ls", "mul", "add", "sub", "xsub", "feq", "fdiv", "fmod",
+    ] {
+        assert_eq!(
+            eval(&format!("  l K9\n  atb\n  l K3\n  {op}\n  bta")),
+            returns(9),
+            "{op}"
+        );
     }
-    assert_eq!(eval("  l K9\n  atb\n  l K3\n  jeq L11\nlab L11\n  bta"), returns(9));
+    assert_eq!(
+        eval("  l K9\n  atb\n  l K3\n  jeq L11\nlab L11\n  bta"),
+        returns(9)
+    );
 }
 
 #[test]
@@ -228,26 +294,53 @@ fn bytes() {
     // s.10.4: v!0 = #xFFEEDDCCBBAA9988: v%0 = #x88, v%7 = #xFF.
     let data = "static L20 W-4822678189205112 W0";
     assert_eq!(-4822678189205112i64 as u64, 0xFFEEDDCCBBAA9988);
-    assert_eq!(eval_with("  lll L20\n  atb\n  l K0\n  gbyt", data), returns(0x88));
-    assert_eq!(eval_with("  lll L20\n  atb\n  l K7\n  gbyt", data), returns(0xFF));
-    assert_eq!(eval_with("  l K1\n  atb\n  lll L20\n  xgbyt", data), returns(0x99));
+    assert_eq!(
+        eval_with("  lll L20\n  atb\n  l K0\n  gbyt", data),
+        returns(0x88)
+    );
+    assert_eq!(
+        eval_with("  lll L20\n  atb\n  l K7\n  gbyt", data),
+        returns(0xFF)
+    );
+    assert_eq!(
+        eval_with("  l K1\n  atb\n  lll L20\n  xgbyt", data),
+        returns(0x99)
+    );
     // Index 8 reaches the next word.
-    assert_eq!(eval_with("  lll L20\n  atb\n  l K8\n  gbyt", "static L20 W0 W65"), returns(65));
+    assert_eq!(
+        eval_with("  lll L20\n  atb\n  l K8\n  gbyt", "static L20 W0 W65"),
+        returns(65)
+    );
     // Storing 300 into v%0 leaves #xFFEEDDCCBBAA992C.
     assert_eq!(
-        eval_with("  l K300\n  atc\n  lll L20\n  atb\n  l K0\n  pbyt\n  ll L20", data),
+        eval_with(
+            "  l K300\n  atc\n  lll L20\n  atb\n  l K0\n  pbyt\n  ll L20",
+            data
+        ),
         returns(0xFFEEDDCCBBAA992Cu64 as i64)
     );
     assert_eq!(
-        eval_with("  l K255\n  atc\n  l K6\n  atb\n  lll L20\n  xpbyt\n  ll L20", "static L20 W0"),
+        eval_with(
+            "  l K255\n  atc\n  l K6\n  atb\n  lll L20\n  xpbyt\n  ll L20",
+            "static L20 W0"
+        ),
         returns(0x00FF_0000_0000_0000)
     );
     // "abc"%0 = 3, "abc"%1 = 97.
-    assert_eq!(eval_with("  lstr M1\n  atb\n  l K0\n  gbyt", "string M1 \"abc\""), returns(3));
-    assert_eq!(eval_with("  lstr M1\n  atb\n  l K1\n  gbyt", "string M1 \"abc\""), returns(97));
+    assert_eq!(
+        eval_with("  lstr M1\n  atb\n  l K0\n  gbyt", "string M1 \"abc\""),
+        returns(3)
+    );
+    assert_eq!(
+        eval_with("  lstr M1\n  atb\n  l K1\n  gbyt", "string M1 \"abc\""),
+        returns(97)
+    );
     // ("abcdefghij")!1 AND 255 = 'h'.
     assert_eq!(
-        eval_with("  lstr M1\n  rvk K1\n  atb\n  l K255\n  and", "string M1 \"abcdefghij\""),
+        eval_with(
+            "  lstr M1\n  rvk K1\n  atb\n  l K255\n  and",
+            "string M1 \"abcdefghij\""
+        ),
         returns(b'h' as i64)
     );
 }
@@ -255,14 +348,23 @@ fn bytes() {
 #[test]
 fn register_moves_and_res() {
     assert_eq!(eval("  l K1\n  atb\n  l K2\n  xch\n  sub"), returns(1)); // B=2, A=1: 2-1
-    assert_eq!(eval("  l K3\n  sp P5\n  l K4\n  atblp P5\n  sub"), returns(1)); // B=4, A=3
-    assert_eq!(eval("  l K3\n  sg G260\n  l K4\n  atblg G260\n  sub"), returns(1));
+    assert_eq!(
+        eval("  l K3\n  sp P5\n  l K4\n  atblp P5\n  sub"),
+        returns(1)
+    ); // B=4, A=3
+    assert_eq!(
+        eval("  l K3\n  sg G260\n  l K4\n  atblg G260\n  sub"),
+        returns(1)
+    );
     assert_eq!(eval("  l K4\n  atbl K3\n  sub"), returns(1));
     assert_eq!(eval("  l K5\n  res\n  l K6\n  ldres"), returns(5));
     assert_eq!(eval("  l K5\n  atb\n  l K6\n  bta"), returns(5));
     // btc: C := B, then pbyt stores it.
     assert_eq!(
-        eval_with("  l K65\n  atb\n  btc\n  lll L20\n  atb\n  l K0\n  pbyt\n  ll L20", "static L20 W0"),
+        eval_with(
+            "  l K65\n  atb\n  btc\n  lll L20\n  atb\n  l K0\n  pbyt\n  ll L20",
+            "static L20 W0"
+        ),
         returns(65)
     );
 }
@@ -270,16 +372,35 @@ fn register_moves_and_res() {
 #[test]
 fn switches() {
     // s.7.2 example: cases -100,7,40,77,300,1000,20000 after `a K100`.
-    let sw = "  a K100\n  swb L20 K177 L27 K1100 L23 K107 L22 K20100 L24 K400 L25 K140 L26 K0 L21\n";
+    let sw =
+        "  a K100\n  swb L20 K177 L27 K1100 L23 K107 L22 K20100 L24 K400 L25 K140 L26 K0 L21\n";
     let targets = "lab L20\n  l K-1\n  rtn\nlab L21\n  l K1\n  rtn\nlab L22\n  l K2\n  rtn\nlab L23\n  l K3\n  rtn\nlab L24\n  l K4\n  rtn\nlab L25\n  l K5\n  rtn\nlab L26\n  l K6\n  rtn\nlab L27\n  l K7\n  rtn";
-    for (v, want) in [(-100, 1), (7, 2), (40, 6), (77, 7), (300, 5), (1000, 3), (20000, 4), (8, -1), (-101, -1)] {
+    for (v, want) in [
+        (-100, 1),
+        (7, 2),
+        (40, 6),
+        (77, 7),
+        (300, 5),
+        (1000, 3),
+        (20000, 4),
+        (8, -1),
+        (-101, -1),
+    ] {
         let body = format!("  lw M1\n{sw}{targets}");
-        assert_eq!(eval_with(&body, &format!("const M1 W{v}")), returns(want), "swb {v}");
+        assert_eq!(
+            eval_with(&body, &format!("const M1 W{v}")),
+            returns(want),
+            "swb {v}"
+        );
     }
     // s.7.1 swl: 0 <= A < n, else default.
     let body = "  lw M1\n  swl L20 L21 L22 L23\nlab L20\n  l K-1\n  rtn\nlab L21\n  l K10\n  rtn\nlab L22\n  l K11\n  rtn\nlab L23\n  l K12";
     for (v, want) in [(0, 10), (1, 11), (2, 12), (3, -1), (-1, -1), (MIN, -1)] {
-        assert_eq!(eval_with(body, &format!("const M1 W{v}")), returns(want), "swl {v}");
+        assert_eq!(
+            eval_with(body, &format!("const M1 W{v}")),
+            returns(want),
+            "swl {v}"
+        );
     }
 }
 
@@ -287,7 +408,10 @@ fn switches() {
 fn floats() {
     // s.8 and s.10.5.
     let f1 = |op: &str, x: f64| {
-        eval_with(&format!("  lw M1\n  {op}"), &format!("const M1 W{}", fbits(x)))
+        eval_with(
+            &format!("  lw M1\n  {op}"),
+            &format!("const M1 W{}", fbits(x)),
+        )
     };
     for (x, want) in [
         (2.5, 3),
@@ -361,13 +485,27 @@ fn selectors() {
     assert_eq!(-81985529216486896i64 as u64, 0xFEDCBA9876543210);
     assert_eq!(eval_with("  lll L20\n  selld K8 K4", data), returns(0x21));
     assert_eq!(eval_with("  lll L20\n  selld K0 K60", data), returns(0xF));
-    // Intended semantics for wide fields (not cinterp's 32-bit mask).
-    assert_eq!(eval_with("  lll L20\n  selld K40 K8", data), returns(0xDCBA98765432));
-    assert_eq!(eval_with("  lll L20\n  selld K32 K0", data), returns(0x76543210));
-    assert_eq!(eval_with("  lll L20\n  selld K0 K0", data), returns(0xFEDCBA9876543210u64 as i64));
+    // Intended semantics for wide fields (not cinterp's 32-bit mask). sial.md
+    // s.9 gives #xDCBA98765432 for SLCT 40:8, but that is 48 bits: by the
+    // spec's own formula a 40-bit field at bit 8 is #xBA98765432.
+    assert_eq!(
+        eval_with("  lll L20\n  selld K40 K8", data),
+        returns(0xBA98765432)
+    );
+    assert_eq!(
+        eval_with("  lll L20\n  selld K32 K0", data),
+        returns(0x76543210)
+    );
+    assert_eq!(
+        eval_with("  lll L20\n  selld K0 K0", data),
+        returns(0xFEDCBA9876543210u64 as i64)
+    );
     // Store #x1FF into 8:4, then +:= 1 (carry out of the field discarded).
     assert_eq!(
-        eval_with("  l K511\n  atb\n  lll L20\n  selst K0 K8 K4\n  ll L20", data),
+        eval_with(
+            "  l K511\n  atb\n  lll L20\n  selst K0 K8 K4\n  ll L20",
+            data
+        ),
         returns(0xFEDCBA9876543FF0u64 as i64)
     );
     assert_eq!(
@@ -378,7 +516,13 @@ fn selectors() {
         returns(0xFEDCBA9876543000u64 as i64)
     );
     // xselst: address in B, value in A; len 0 sh 0 is the whole word (v!1 *:= x).
-    assert_eq!(eval_with("  lll L20\n  atb\n  l K7\n  xselst K7 K0 K0\n  ll L20", "static L20 W6"), returns(42));
+    assert_eq!(
+        eval_with(
+            "  lll L20\n  atb\n  l K7\n  xselst K7 K0 K0\n  ll L20",
+            "static L20 W6"
+        ),
+        returns(42)
+    );
     for (sf, old, x, want) in [
         (8, 43, 5, 8),
         (9, -43, 5, -3),
@@ -406,7 +550,10 @@ fn selectors() {
     );
     // sf 8 by zero: fault 5.
     assert!(matches!(
-        eval_with("  l K0\n  atb\n  lll L20\n  selst K8 K0 K0", "static L20 W5"),
+        eval_with(
+            "  l K0\n  atb\n  lll L20\n  selst K8 K0 K0",
+            "static L20 W5"
+        ),
         Ending::Fault { code: 5, .. }
     ));
 }
@@ -436,14 +583,20 @@ entry \"g\"\nlab L11\n  lp P2\n  rtn\nglobal G1 L10 G250 L11 G250\n";
 #[test]
 fn goto_and_level_longjump() {
     // goto: PC := A (a label value from lf).
-    assert_eq!(eval("  lf L11\n  goto\n  l K1\n  rtn\nlab L11\n  l K2"), returns(2));
+    assert_eq!(
+        eval("  lf L11\n  goto\n  l K1\n  rtn\nlab L11\n  l K2"),
+        returns(2)
+    );
     // level/longjump (runtime.md s.6.3): jump out of a nested call to L12
     // in start's frame, with start's locals intact.
     let text = "entry \"start\"\nlab L10\n  l K5\n  sp P3\n  l K0\n  kpg P4 G15\n  sp P4\n  l K0\n  kpg P5 G250\n  l K1\n  rtn\nlab L12\n  lp P3\n  rtn\n\
 entry \"deep\"\nlab L11\n  lf L12\n  sp P8\n  lg G251\n  kpg P4 G16\n  rtn\n\
 global G1 L10 G250 L11 G251\n";
     // deep needs start's level: pass it through G251.
-    let text = text.replace("  sp P4\n  l K0\n  kpg P5 G250", "  sg G251\n  l K0\n  kpg P5 G250");
+    let text = text.replace(
+        "  sp P4\n  l K0\n  kpg P5 G250",
+        "  sg G251\n  l K0\n  kpg P5 G250",
+    );
     assert_eq!(run_text(&text).ending, returns(5));
 }
 
@@ -467,9 +620,18 @@ fn harness_classifications() {
     // A runaway loop ends at the step budget; a wild access and a jump to a
     // non-code value end with their own classifications.
     assert!(matches!(eval("lab L11\n  j L11"), Ending::StepLimit { .. }));
-    assert!(matches!(eval("  lm K1\n  rv"), Ending::BadAddress { addr: -1, .. }));
-    assert!(matches!(eval("  l K12345\n  goto"), Ending::BadJump { target: 12345, .. }));
-    assert!(matches!(eval("  l K0\n  atb\n  l K12345\n  k P5"), Ending::BadJump { .. }));
+    assert!(matches!(
+        eval("  lm K1\n  rv"),
+        Ending::BadAddress { addr: -1, .. }
+    ));
+    assert!(matches!(
+        eval("  l K12345\n  goto"),
+        Ending::BadJump { target: 12345, .. }
+    ));
+    assert!(matches!(
+        eval("  l K0\n  atb\n  l K12345\n  k P5"),
+        Ending::BadJump { .. }
+    ));
     assert!(matches!(eval("  brk"), Ending::Fault { code: 2, .. }));
 }
 
@@ -477,7 +639,10 @@ fn harness_classifications() {
 fn globals_initial_values() {
     // s.5.5: G!0 = 2000, unset globals hold globword + n; runtime G127 = 12345.
     assert_eq!(eval("  lg G0"), returns(2000));
-    assert_eq!(eval("  lg G500"), returns(0xFFFFFFFF8F8F0000u64 as i64 + 500));
+    assert_eq!(
+        eval("  lg G500"),
+        returns(0xFFFFFFFF8F8F0000u64 as i64 + 500)
+    );
     assert_eq!(eval("  lg G127"), returns(12345));
     // result2 is -1 when start is entered (runtime.md s.6.1).
     assert_eq!(eval("  lg G10"), returns(-1));
@@ -486,12 +651,21 @@ fn globals_initial_values() {
 #[test]
 fn output_buffering_and_return_codes() {
     // runtime.md s.0.1: the final partial line is lost; \r follows \n.
-    let o = run_text(&program("  lstr M1\n  kpg P5 G89\n  l K0", "string M1 \"abc\""));
+    let o = run_text(&program(
+        "  lstr M1\n  kpg P5 G89\n  l K0",
+        "string M1 \"abc\"",
+    ));
     assert_eq!((o.stdout.as_slice(), o.ending), (&b""[..], returns(0)));
-    let o = run_text(&program("  lstr M1\n  kpg P5 G89\n  l K0", "string M1 \"hi\\n\""));
+    let o = run_text(&program(
+        "  lstr M1\n  kpg P5 G89\n  l K0",
+        "string M1 \"hi\\n\"",
+    ));
     assert_eq!(o.stdout, b"hi\n\r");
     // s.6.1: return code >= 10 prints the CLI's message (flushing the line).
-    let o = run_text(&program("  lstr M1\n  kpg P5 G89\n  l K10", "string M1 \"x\""));
+    let o = run_text(&program(
+        "  lstr M1\n  kpg P5 G89\n  l K10",
+        "string M1 \"x\"",
+    ));
     assert_eq!(o.stdout, b"xprogram failed returncode 10 reason -1\n\r");
     assert_eq!(o.ending.exit_status(), 10);
     // stop(20, 7) from the main program.
@@ -512,8 +686,14 @@ fn output_buffering_and_return_codes() {
 #[test]
 fn muldiv_global() {
     // s.6.4: muldiv(7, -5, 3) = -11, result2 = -2.
-    assert_eq!(eval("  lm K5\n  sp P9\n  l K3\n  sp P10\n  l K7\n  kpg P5 G5"), returns(-11));
-    assert_eq!(eval("  lm K5\n  sp P9\n  l K3\n  sp P10\n  l K7\n  kpg P5 G5\n  lg G10"), returns(-2));
+    assert_eq!(
+        eval("  lm K5\n  sp P9\n  l K3\n  sp P10\n  l K7\n  kpg P5 G5"),
+        returns(-11)
+    );
+    assert_eq!(
+        eval("  lm K5\n  sp P9\n  l K3\n  sp P10\n  l K7\n  kpg P5 G5\n  lg G10"),
+        returns(-2)
+    );
 }
 
 #[test]
@@ -522,13 +702,13 @@ fn coroutines_measured_sequence() {
     // RESULTIS a+1000 }; callco(c, 1..4) returns 2, 20, 1003, 5 (the 4th call
     // re-enters f with a = 4). start returns the four results packed.
     let text = "entry \"f\"\nlab L11\n  a K1\n  kpg P4 G20\n  sp P3\n  l K10\n  atb\n  lp P3\n  mul\n  kpg P4 G20\n  a K1000\n  rtn\n\
-entry \"start\"\nlab L10\n  l K100\n  sp P9\n  lf L11\n  kpg P5 G17\n  sp P3\n\
-  l K1\n  sp P9\n  lp P3\n  kpg P5 G19\n  sp P4\n\
-  l K2\n  sp P9\n  lp P3\n  kpg P5 G19\n  sp P5\n\
-  l K3\n  sp P9\n  lp P3\n  kpg P5 G19\n  sp P6\n\
-  l K4\n  sp P9\n  lp P3\n  kpg P5 G19\n  sp P7\n\
+entry \"start\"\nlab L10\n  l K100\n  sp P13\n  lf L11\n  kpg P9 G17\n  sp P3\n\
+  l K1\n  sp P13\n  lp P3\n  kpg P9 G19\n  sp P4\n\
+  l K2\n  sp P13\n  lp P3\n  kpg P9 G19\n  sp P5\n\
+  l K3\n  sp P13\n  lp P3\n  kpg P9 G19\n  sp P6\n\
+  l K4\n  sp P13\n  lp P3\n  kpg P9 G19\n  sp P7\n\
   lp P3\n  kpg P9 G18\n\
-  lp P4\n  atb\n  l K1000000000\n  mul\n  atb\n  lp P5\n  atb\n  l K1000000\n  xch\n  mul\n  xch\n  add\n  atb\n  lp P6\n  atb\n  l K1000\n  xch\n  mul\n  xch\n  add\n  atb\n  lp P7\n  add\n  rtn\n\
+  lp P4\n  atb\n  l K1000\n  mul\n  ap P5\n  atb\n  l K1000\n  mul\n  ap P6\n  atb\n  l K1000\n  mul\n  ap P7\n  rtn\n\
 global G1 L10 G1\n";
     // 2*10^9 + 20*10^6 + 1003*10^3 + 5
     assert_eq!(run_text(text).ending, returns(2_021_003_005));

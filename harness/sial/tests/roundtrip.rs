@@ -76,6 +76,15 @@ fn corpus_round_trips() {
 
 // ------------------------------------------------------ random programs
 
+/// Cases per property: `PROPTEST_CASES` when set (for longer fuzzing runs),
+/// else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
 /// Raw material for one generated instruction.
 #[derive(Clone, Debug)]
 struct Seed {
@@ -299,7 +308,7 @@ fn program() -> impl Strategy<Value = Program> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(cases(200)))]
 
     #[test]
     fn random_programs_round_trip(p in program()) {
@@ -516,7 +525,7 @@ fn exercise(text: &str) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig::with_cases(cases(300)))]
 
     #[test]
     fn random_bytes_never_panic(b in prop::collection::vec(any::<u8>(), 0..400)) {

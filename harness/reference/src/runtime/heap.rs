@@ -185,7 +185,11 @@ mod tests {
     use super::*;
 
     fn setup() -> (Heap, Memory, Output) {
-        (Heap::new(100..10_000), Memory::new(0, 10_000), Output::new())
+        (
+            Heap::new(100..10_000),
+            Memory::new(0, 10_000),
+            Output::new(),
+        )
     }
 
     #[test]

@@ -173,7 +173,11 @@ fn get_text(_: &mut Runtime, mem: &mut Memory, f: Frame) -> Result<i64, Stop> {
 fn find_stream(rt: &mut Runtime, mem: &mut Memory, f: Frame, output: bool) -> Result<i64, Stop> {
     let name = mem.string(a(mem, f, 0)?)?;
     if name == b"**" {
-        return Ok(if output { rt.console_out } else { rt.console_in });
+        return Ok(if output {
+            rt.console_out
+        } else {
+            rt.console_in
+        });
     }
     result2(mem, 100)?;
     Ok(0)
@@ -224,7 +228,12 @@ mod tests {
         (Runtime::new(b"", b"", 3000..4000), mem)
     }
 
-    fn call_with(rt: &mut Runtime, mem: &mut Memory, name: &str, args: &[i64]) -> Result<i64, Stop> {
+    fn call_with(
+        rt: &mut Runtime,
+        mem: &mut Memory,
+        name: &str,
+        args: &[i64],
+    ) -> Result<i64, Stop> {
         let np = 2500;
         for (i, v) in args.iter().enumerate() {
             mem.set(np + 3 + i as i64, *v).unwrap();
@@ -268,7 +277,10 @@ mod tests {
         );
         // setseed returns the old seed: the state after the five calls.
         let before = mem.global(RANDSEED).unwrap();
-        assert_eq!(call_with(&mut rt, &mut mem, "setseed", &[-7]).unwrap(), before);
+        assert_eq!(
+            call_with(&mut rt, &mut mem, "setseed", &[-7]).unwrap(),
+            before
+        );
     }
 
     #[test]

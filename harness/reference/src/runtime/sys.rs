@@ -120,7 +120,14 @@ pub fn sys(rt: &mut Runtime, mem: &mut Memory, f: Frame) -> Result<i64, Stop> {
         }
         SYS_DELAY => Ok(0),
         SYS_FLT => {
-            let r = float::sys_flt(&mut rt.out, &mut rt.host_r2, arg(1)?, arg(2)?, arg(3)?, arg(4)?);
+            let r = float::sys_flt(
+                &mut rt.out,
+                &mut rt.host_r2,
+                arg(1)?,
+                arg(2)?,
+                arg(3)?,
+                arg(4)?,
+            );
             mem.set_global(RESULT2, rt.host_r2)?;
             Ok(r)
         }
@@ -131,7 +138,9 @@ pub fn sys(rt: &mut Runtime, mem: &mut Memory, f: Frame) -> Result<i64, Stop> {
         }
         SYS_MEMMOVEWORDS => {
             let (d, s, n) = (arg(1)?, arg(2)?, arg(3)?);
-            let words: Vec<i64> = (0..n.max(0)).map(|i| mem.get(s + i)).collect::<Result<_, _>>()?;
+            let words: Vec<i64> = (0..n.max(0))
+                .map(|i| mem.get(s + i))
+                .collect::<Result<_, _>>()?;
             for (i, w) in words.into_iter().enumerate() {
                 mem.set(d + i as i64, w)?;
             }
@@ -139,7 +148,9 @@ pub fn sys(rt: &mut Runtime, mem: &mut Memory, f: Frame) -> Result<i64, Stop> {
         }
         SYS_MEMMOVEBYTES => {
             let (d, s, n) = (arg(1)?, arg(2)?, arg(3)?);
-            let bytes: Vec<u8> = (0..n.max(0)).map(|i| mem.get_byte(s, i)).collect::<Result<_, _>>()?;
+            let bytes: Vec<u8> = (0..n.max(0))
+                .map(|i| mem.get_byte(s, i))
+                .collect::<Result<_, _>>()?;
             for (i, b) in bytes.into_iter().enumerate() {
                 mem.set_byte(d, i as i64, b)?;
             }
@@ -198,7 +209,10 @@ mod tests {
         assert_eq!(muldiv(-7, -5, 0), (35, 0));
         assert_eq!(muldiv(i64::MAX, i64::MAX, 1), (1, 0));
         assert_eq!(muldiv(i64::MIN, -1, 1), (i64::MIN, 0));
-        assert_eq!(muldiv(i64::MIN, i64::MIN, i64::MAX), (-9223372036854775807, 1));
+        assert_eq!(
+            muldiv(i64::MIN, i64::MIN, i64::MAX),
+            (-9223372036854775807, 1)
+        );
         assert_eq!(muldiv(i64::MIN, -1, 110), (83848836698679780, 8));
     }
 }
