@@ -472,10 +472,13 @@ fn w(x: f64) -> i64 {
 }
 
 /// The selst operator `sf` applied to the old field value (sial.md s.9).
-fn selst_op(mem: &Memory, sf: u8, old: i64, x: i64) -> Result<i64, Stop> {
+fn selst_op(mem: &[i64], sf: u8, old: i64, x: i64) -> Result<i64, Stop> {
     Ok(match sf {
         0 => x,
-        1 => mem.get(old.wrapping_add(x))?,
+        1 => {
+            let addr = old.wrapping_add(x);
+            *mem.get(addr as usize).ok_or(Stop::BadAddress { addr })?
+        }
         2 => w(f(old) * f(x)),
         3 => w(f(old) / f(x)),
         4 => w(float::fmod32(f(old), f(x))),
@@ -506,430 +509,478 @@ fn selst_op(mem: &Memory, sf: u8, old: i64, x: i64) -> Result<i64, Stop> {
     })
 }
 
-/// Machine registers and state of one run.
-pub struct Machine<'a> {
-    pub img: &'a Image,
-    pub mem: Memory,
-    pub rt: Runtime,
+/// Why the instruction loop handed control back to [`execute`].
+enum Event {
+    /// `start`'s boot function returned: the run is over.
+    Exit(i64),
+    /// A call of library function `index` with new frame `np`.
+    Host { index: usize, np: i64 },
+    /// The `sys` instruction with frame `np`.
+    Sys { np: i64 },
+    /// Something ended the run.
+    Stop(Stop),
+}
+
+/// The registers of the abstract machine (sial.md s.1.2); `pc` is an
+/// instruction index.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Registers {
     pub a: i64,
     pub b: i64,
     pub c: i64,
     pub r: i64,
     pub p: i64,
     pub pc: usize,
-    pub steps: u64,
+}
+
+/// Classify a call target that is not code: an unset global is fault 4
+/// (`Gn unassigned`, as in cintsys64), anything else a bad jump.
+fn bad_call(target: i64, gsize: i64) -> Stop {
+    let n = target.wrapping_sub(GLOBWORD);
+    if (0..gsize).contains(&n) {
+        Stop::Abort {
+            code: 4,
+            message: format!("G{n} unassigned"),
+        }
+    } else {
+        Stop::BadJump { target }
+    }
+}
+
+/// Run from `regs` until the boot function returns or something stops the
+/// run. `fuel` is the remaining step budget and is decremented per
+/// instruction. Memory must start at word address 0.
+fn execute(
+    img: &Image,
+    mem: &mut Memory,
+    rt: &mut Runtime,
+    regs: &mut Registers,
+    fuel: &mut u64,
     gsize: i64,
+) -> Result<i64, Stop> {
+    debug_assert_eq!(mem.base(), 0);
+    loop {
+        let gbase = mem.gbase;
+        match run_until_event(img, mem.words_mut(), gbase, regs, fuel, gsize) {
+            Event::Exit(code) => return Ok(code),
+            Event::Host { index, np } => {
+                // The frame is built; the host function runs to completion.
+                regs.a = library::call(index, rt, mem, Frame { np })?;
+                regs.pc += 1;
+            }
+            Event::Sys { np } => {
+                regs.a = sys::sys(rt, mem, Frame { np })?;
+                regs.pc += 1;
+            }
+            Event::Stop(s) => return Err(s),
+        }
+    }
 }
 
-/// How a run of the instruction loop ended.
-enum Halt {
-    Exit(i64),
-    Stop(Stop),
-}
-
-impl<'a> Machine<'a> {
-    /// Resolve a code address to an instruction index.
-    #[inline]
-    fn code_index(&self, target: i64) -> Option<usize> {
+/// The instruction loop: one arm per opcode, each with the section of
+/// sial.md that defines it. Registers live in locals and memory is a plain
+/// slice (word address = index); the loop leaves only for host calls, `sys`
+/// and the end of the run.
+#[inline(never)]
+fn run_until_event(
+    img: &Image,
+    m: &mut [i64],
+    gbase: i64,
+    regs: &mut Registers,
+    fuel: &mut u64,
+    gsize: i64,
+) -> Event {
+    let code = &img.code[..];
+    let Registers {
+        mut a,
+        mut b,
+        mut c,
+        mut r,
+        mut p,
+        mut pc,
+    } = *regs;
+    let mut left = *fuel;
+    let code_index = |target: i64| -> Option<usize> {
         let i = target.wrapping_sub(CODE_BASE);
-        (i >= 0 && (i as usize) < self.img.code.len()).then_some(i as usize)
-    }
-
-    /// Classify a call target that is not code: an unset global is fault 4
-    /// (`Gn unassigned`), anything else a bad jump.
-    fn bad_call(&self, target: i64) -> Stop {
-        let n = target.wrapping_sub(GLOBWORD);
-        if (0..self.gsize).contains(&n) {
-            Stop::Abort {
-                code: 4,
-                message: format!("G{n} unassigned"),
-            }
-        } else {
-            Stop::BadJump { target }
+        ((i as u64) < code.len() as u64).then_some(i as usize)
+    };
+    let event = 'run: loop {
+        // Load and store a word; a miss leaves the loop as BadAddress.
+        macro_rules! rd {
+            ($addr:expr) => {{
+                let ad: i64 = $addr;
+                match m.get(ad as usize) {
+                    Some(v) => *v,
+                    None => break 'run Event::Stop(Stop::BadAddress { addr: ad }),
+                }
+            }};
         }
-    }
-
-    /// Call `entry` with first argument `arg` and new frame P+n (sial.md s.5.2).
-    #[inline]
-    fn call(&mut self, n: u32, entry: i64, arg: i64) -> Result<(), Stop> {
-        let np = self.p.wrapping_add(n as i64);
-        self.mem.set(np, self.p.wrapping_mul(8))?;
-        self.mem.set(np + 1, CODE_BASE + self.pc as i64 + 1)?;
-        self.mem.set(np + 2, entry)?;
-        self.mem.set(np + 3, arg)?;
-        if let Some(t) = self.code_index(entry) {
-            self.p = np;
-            self.a = arg;
-            self.pc = t;
-            return Ok(());
+        macro_rules! wr {
+            ($addr:expr, $v:expr) => {{
+                let ad: i64 = $addr;
+                let v: i64 = $v;
+                match m.get_mut(ad as usize) {
+                    Some(x) => *x = v,
+                    None => break 'run Event::Stop(Stop::BadAddress { addr: ad }),
+                }
+            }};
         }
-        let h = entry.wrapping_sub(HOST_BASE);
-        if (0..LIBRARY.len() as i64).contains(&h) {
-            // A host library function runs to completion on frame np.
-            self.a = library::call(h as usize, &mut self.rt, &mut self.mem, Frame { np })?;
-            self.pc += 1;
-            return Ok(());
+        macro_rules! fault {
+            ($stop:expr) => {
+                break 'run Event::Stop($stop)
+            };
         }
-        Err(self.bad_call(entry))
-    }
-
-    /// Return from the frame at P (sial.md s.5.3): PC := P!1, P := P!0 / 8.
-    #[inline]
-    fn ret(&mut self) -> Result<Option<i64>, Stop> {
-        let target = self.mem.get(self.p.wrapping_add(1))?;
-        self.p = self.mem.get(self.p)? >> 3;
-        if target == EXIT_ADDR {
-            return Ok(Some(self.a));
+        macro_rules! jump {
+            ($target:expr) => {{
+                let t: i64 = $target;
+                match code_index(t) {
+                    Some(i) => pc = i,
+                    None => fault!(Stop::BadJump { target: t }),
+                }
+                continue 'run;
+            }};
         }
-        self.pc = self.code_index(target).ok_or(Stop::BadJump { target })?;
-        Ok(None)
-    }
-
-    /// Execute until the boot function returns or something stops the run.
-    fn execute(&mut self, limit: u64) -> Halt {
-        loop {
-            match self.step_many(limit) {
-                Ok(Some(code)) => return Halt::Exit(code),
-                Ok(None) => {}
-                Err(s) => return Halt::Stop(s),
-            }
+        // Call `entry` with first argument `arg` and new frame P+n (s.5.2).
+        macro_rules! call {
+            ($n:expr, $entry:expr, $arg:expr) => {{
+                let (entry, arg): (i64, i64) = ($entry, $arg);
+                let np = p.wrapping_add($n as i64);
+                wr!(np, p.wrapping_mul(8));
+                wr!(np.wrapping_add(1), CODE_BASE + pc as i64 + 1);
+                wr!(np.wrapping_add(2), entry);
+                wr!(np.wrapping_add(3), arg);
+                if let Some(t) = code_index(entry) {
+                    p = np;
+                    a = arg;
+                    pc = t;
+                    continue 'run;
+                }
+                let h = entry.wrapping_sub(HOST_BASE);
+                if (h as u64) < LIBRARY.len() as u64 {
+                    break 'run Event::Host { index: h as usize, np };
+                }
+                fault!(bad_call(entry, gsize));
+            }};
         }
-    }
-
-    /// Run instructions; `Ok(Some(code))` when the run is over.
-    fn step_many(&mut self, limit: u64) -> Result<Option<i64>, Stop> {
-        let img: &'a Image = self.img;
-        let code = &img.code;
-        loop {
-            if limit != 0 && self.steps >= limit {
-                return Err(Stop::StepLimit);
-            }
-            self.steps += 1;
-            let ins = code[self.pc];
-            if let Some(done) = self.step(ins)? {
-                return Ok(Some(done));
-            }
+        // Return from the frame at P (s.5.3): PC := P!1, P := P!0 / 8.
+        macro_rules! ret {
+            () => {{
+                let target = rd!(p.wrapping_add(1));
+                p = rd!(p) >> 3;
+                if target == EXIT_ADDR {
+                    break 'run Event::Exit(a);
+                }
+                jump!(target);
+            }};
         }
-    }
 
-    /// Execute one instruction. One arm per opcode; the doc line of each
-    /// names its definition in sial.md.
-    #[inline(always)]
-    fn step(&mut self, ins: Ins) -> Result<Option<i64>, Stop> {
-        let p = self.p;
-        let mut next = self.pc + 1;
-        match ins {
+        if left == 0 {
+            fault!(Stop::StepLimit);
+        }
+        left -= 1;
+        match code[pc] {
             // s.3.1 l/lm/lw/lf/lll/llg/lstr: A := constant (folded at load)
-            Ins::Const(k) => self.a = k,
+            Ins::Const(k) => a = k,
             // s.3.1 lp: A := P!n
-            Ins::Lp(n) => self.a = self.mem.get(p.wrapping_add(n as i64))?,
+            Ins::Lp(n) => a = rd!(p.wrapping_add(n as i64)),
             // s.3.1 llp: A := P+n (word address of local n)
-            Ins::Llp(n) => self.a = p.wrapping_add(n as i64),
+            Ins::Llp(n) => a = p.wrapping_add(n as i64),
             // s.3.1 lg/ll: A := G!n / !Ln
-            Ins::Ld(addr) => self.a = self.mem.get(addr)?,
+            Ins::Ld(addr) => a = rd!(addr),
             // s.3.1 sp: P!n := A
-            Ins::Sp(n) => self.mem.set(p.wrapping_add(n as i64), self.a)?,
+            Ins::Sp(n) => wr!(p.wrapping_add(n as i64), a),
             // s.3.1 sg/sl: G!n := A / !Ln := A
-            Ins::Sd(addr) => self.mem.set(addr, self.a)?,
+            Ins::Sd(addr) => wr!(addr, a),
             // s.3.1 ap: A := A + P!n
-            Ins::Ap(n) => self.a = self.a.wrapping_add(self.mem.get(p.wrapping_add(n as i64))?),
+            Ins::Ap(n) => a = a.wrapping_add(rd!(p.wrapping_add(n as i64))),
             // s.3.1 ag: A := A + G!n
-            Ins::Ad(addr) => self.a = self.a.wrapping_add(self.mem.get(addr)?),
+            Ins::Ad(addr) => a = a.wrapping_add(rd!(addr)),
             // s.3.1 a/s: A := A + k / A - k
-            Ins::AddK(k) => self.a = self.a.wrapping_add(k),
+            Ins::AddK(k) => a = a.wrapping_add(k),
             // s.3.1 lkp: A := m[P!n + k]
-            Ins::Lkp(k, n) => {
-                let v = self.mem.get(p.wrapping_add(n as i64))?;
-                self.a = self.mem.get(v.wrapping_add(k))?;
-            }
+            Ins::Lkp(k, n) => a = rd!(rd!(p.wrapping_add(n as i64)).wrapping_add(k)),
             // s.3.1 lkg: A := m[G!n + k]
-            Ins::Lkd(k, addr) => {
-                let v = self.mem.get(addr)?;
-                self.a = self.mem.get(v.wrapping_add(k))?;
-            }
+            Ins::Lkd(k, addr) => a = rd!(rd!(addr).wrapping_add(k)),
             // s.3.1 rv: A := m[A]
-            Ins::Rv => self.a = self.mem.get(self.a)?,
+            Ins::Rv => a = rd!(a),
             // s.3.1 rvp: A := m[P!n + A]
-            Ins::Rvp(n) => {
-                let v = self.mem.get(p.wrapping_add(n as i64))?;
-                self.a = self.mem.get(v.wrapping_add(self.a))?;
-            }
+            Ins::Rvp(n) => a = rd!(rd!(p.wrapping_add(n as i64)).wrapping_add(a)),
             // s.3.1 rvk: A := m[A + k]
-            Ins::Rvk(k) => self.a = self.mem.get(self.a.wrapping_add(k))?,
+            Ins::Rvk(k) => a = rd!(a.wrapping_add(k)),
             // s.3.1 st: m[A] := B
-            Ins::St => self.mem.set(self.a, self.b)?,
+            Ins::St => wr!(a, b),
             // s.3.1 stp: m[P!n + A] := B
-            Ins::Stp(n) => {
-                let v = self.mem.get(p.wrapping_add(n as i64))?;
-                self.mem.set(v.wrapping_add(self.a), self.b)?;
-            }
+            Ins::Stp(n) => wr!(rd!(p.wrapping_add(n as i64)).wrapping_add(a), b),
             // s.3.1 stk: m[A + k] := B
-            Ins::Stk(k) => self.mem.set(self.a.wrapping_add(k), self.b)?,
+            Ins::Stk(k) => wr!(a.wrapping_add(k), b),
             // s.3.1 stkp: m[P!n + k] := A
-            Ins::Stkp(k, n) => {
-                let v = self.mem.get(p.wrapping_add(n as i64))?;
-                self.mem.set(v.wrapping_add(k), self.a)?;
-            }
+            Ins::Stkp(k, n) => wr!(rd!(p.wrapping_add(n as i64)).wrapping_add(k), a),
             // s.3.1 skg: m[G!n + k] := A
-            Ins::Skd(k, addr) => {
-                let v = self.mem.get(addr)?;
-                self.mem.set(v.wrapping_add(k), self.a)?;
-            }
+            Ins::Skd(k, addr) => wr!(rd!(addr).wrapping_add(k), a),
             // s.3.1 xst: m[B] := A
-            Ins::Xst => self.mem.set(self.b, self.a)?,
+            Ins::Xst => wr!(b, a),
             // s.3.2, s.5.2 k: call A with first argument B, new frame P+n
-            Ins::K(n) => {
-                self.call(n, self.a, self.b)?;
-                return Ok(None);
-            }
+            Ins::K(n) => call!(n, a, b),
             // s.3.2, s.5.2 kpg: call G!g with first argument A, new frame P+n
-            Ins::Kpg(n, addr) => {
-                let entry = self.mem.get(addr)?;
-                self.call(n, entry, self.a)?;
-                return Ok(None);
-            }
+            Ins::Kpg(n, addr) => call!(n, rd!(addr), a),
             // s.3.3 neg: A := -A (wrapping; -MIN_INT = MIN_INT, s.10.2)
-            Ins::Neg => self.a = self.a.wrapping_neg(),
+            Ins::Neg => a = a.wrapping_neg(),
             // s.3.3 not: bitwise complement
-            Ins::Not => self.a = !self.a,
+            Ins::Not => a = !a,
             // s.3.3 abs: ABS MIN_INT = MIN_INT
-            Ins::Abs => self.a = self.a.wrapping_abs(),
+            Ins::Abs => a = a.wrapping_abs(),
             // s.3.3 mul: A := B * A (low 64 bits)
-            Ins::Mul => self.a = self.b.wrapping_mul(self.a),
+            Ins::Mul => a = b.wrapping_mul(a),
             // s.3.3, s.10.1 div: A := B / A; by zero fault 5; MIN/-1 = MIN
             Ins::Div => {
-                if self.a == 0 {
-                    return Err(Stop::division_by_zero());
+                if a == 0 {
+                    fault!(Stop::division_by_zero());
                 }
-                self.a = self.b.wrapping_div(self.a);
+                a = b.wrapping_div(a);
             }
             // s.3.3 xdiv: A := A / B
             Ins::Xdiv => {
-                if self.b == 0 {
-                    return Err(Stop::division_by_zero());
+                if b == 0 {
+                    fault!(Stop::division_by_zero());
                 }
-                self.a = self.a.wrapping_div(self.b);
+                a = a.wrapping_div(b);
             }
             // s.3.3, s.10.1 mod: A := B MOD A (sign of B); MIN MOD -1 = 0
             Ins::Mod => {
-                if self.a == 0 {
-                    return Err(Stop::division_by_zero());
+                if a == 0 {
+                    fault!(Stop::division_by_zero());
                 }
-                self.a = self.b.wrapping_rem(self.a);
+                a = b.wrapping_rem(a);
             }
             // s.3.3 xmod: A := A MOD B
             Ins::Xmod => {
-                if self.b == 0 {
-                    return Err(Stop::division_by_zero());
+                if b == 0 {
+                    fault!(Stop::division_by_zero());
                 }
-                self.a = self.a.wrapping_rem(self.b);
+                a = a.wrapping_rem(b);
             }
             // s.3.3 add/sub/xsub
-            Ins::Add => self.a = self.b.wrapping_add(self.a),
-            Ins::Sub => self.a = self.b.wrapping_sub(self.a),
-            Ins::Xsub => self.a = self.a.wrapping_sub(self.b),
+            Ins::Add => a = b.wrapping_add(a),
+            Ins::Sub => a = b.wrapping_sub(a),
+            Ins::Xsub => a = a.wrapping_sub(b),
             // s.3.3 eq..ge: A := (B rel A) ? -1 : 0
-            Ins::Rel(r) => self.a = truth(r.int(self.b, self.a)),
+            Ins::Rel(rel) => a = truth(rel.int(b, a)),
             // s.3.3 eq0..ge0: A := (A rel 0) ? -1 : 0
-            Ins::Rel0(r) => self.a = truth(r.int(self.a, 0)),
+            Ins::Rel0(rel) => a = truth(rel.int(a, 0)),
             // s.3.3, s.10.3 lsh/rsh: B shifted by A
-            Ins::Lsh => self.a = lsh(self.b, self.a),
-            Ins::Rsh => self.a = rsh(self.b, self.a),
+            Ins::Lsh => a = lsh(b, a),
+            Ins::Rsh => a = rsh(b, a),
             // s.3.3 and/or/xor/eqv
-            Ins::And => self.a &= self.b,
-            Ins::Or => self.a |= self.b,
-            Ins::Xor => self.a ^= self.b,
-            Ins::Eqv => self.a = !(self.b ^ self.a),
+            Ins::And => a &= b,
+            Ins::Or => a |= b,
+            Ins::Xor => a ^= b,
+            Ins::Eqv => a = !(b ^ a),
             // s.3.4 gbyt: A := byte 8*B + A (zero-extended)
-            Ins::Gbyt => self.a = self.mem.get_byte(self.b, self.a)? as i64,
+            Ins::Gbyt => {
+                let ba = b.wrapping_mul(8).wrapping_add(a);
+                a = (rd!(ba >> 3) >> ((ba & 7) * 8)) & 255;
+            }
             // s.3.4 xgbyt: A := byte 8*A + B
-            Ins::Xgbyt => self.a = self.mem.get_byte(self.a, self.b)? as i64,
+            Ins::Xgbyt => {
+                let ba = a.wrapping_mul(8).wrapping_add(b);
+                a = (rd!(ba >> 3) >> ((ba & 7) * 8)) & 255;
+            }
             // s.3.4 pbyt: byte 8*B + A := C & 255
-            Ins::Pbyt => self.mem.set_byte(self.b, self.a, self.c as u8)?,
+            Ins::Pbyt => {
+                let ba = b.wrapping_mul(8).wrapping_add(a);
+                let (sh, old) = ((ba & 7) * 8, rd!(ba >> 3));
+                wr!(ba >> 3, (old & !(255 << sh)) | ((c & 255) << sh));
+            }
             // s.3.4 xpbyt: byte 8*A + B := C & 255
-            Ins::Xpbyt => self.mem.set_byte(self.a, self.b, self.c as u8)?,
+            Ins::Xpbyt => {
+                let ba = a.wrapping_mul(8).wrapping_add(b);
+                let (sh, old) = ((ba & 7) * 8, rd!(ba >> 3));
+                wr!(ba >> 3, (old & !(255 << sh)) | ((c & 255) << sh));
+            }
             // s.7.2 swb: implicit binary tree, node j has children 2j (greater) and 2j+1
             Ins::Swb(t) => {
-                let (default, cases) = &self.img.swb[t as usize];
+                let (default, cases) = &img.swb[t as usize];
                 let mut j = 1usize;
-                next = *default as usize;
-                while j <= cases.len() {
-                    let (k, l) = cases[j - 1];
-                    if self.a == k {
-                        next = l as usize;
+                let mut target = *default;
+                while let Some(&(k, l)) = cases.get(j - 1) {
+                    if a == k {
+                        target = l;
                         break;
                     }
-                    j = if self.a < k { 2 * j + 1 } else { 2 * j };
+                    j = if a < k { 2 * j + 1 } else { 2 * j };
                 }
+                pc = target as usize;
+                continue 'run;
             }
             // s.7.1 swl: if 0 <= A < n jump to L(A), else default
             Ins::Swl(t) => {
-                let (default, labels) = &self.img.swl[t as usize];
-                next = match usize::try_from(self.a).ok().and_then(|i| labels.get(i)) {
+                let (default, labels) = &img.swl[t as usize];
+                pc = match usize::try_from(a).ok().and_then(|i| labels.get(i)) {
                     Some(l) => *l as usize,
                     None => *default as usize,
                 };
+                continue 'run;
             }
             // s.3.5 register moves
-            Ins::Xch => std::mem::swap(&mut self.a, &mut self.b),
-            Ins::Atb => self.b = self.a,
-            Ins::Atc => self.c = self.a,
-            Ins::Bta => self.a = self.b,
-            Ins::Btc => self.c = self.b,
+            Ins::Xch => std::mem::swap(&mut a, &mut b),
+            Ins::Atb => b = a,
+            Ins::Atc => c = a,
+            Ins::Bta => a = b,
+            Ins::Btc => c = b,
             // s.3.5 atblp/atblg/atbl: B := A; A := P!n / G!n / k
             Ins::Atblp(n) => {
-                self.b = self.a;
-                self.a = self.mem.get(p.wrapping_add(n as i64))?;
+                b = a;
+                a = rd!(p.wrapping_add(n as i64));
             }
             Ins::Atbld(addr) => {
-                self.b = self.a;
-                self.a = self.mem.get(addr)?;
+                b = a;
+                a = rd!(addr);
             }
             Ins::Atbl(k) => {
-                self.b = self.a;
-                self.a = k;
+                b = a;
+                a = k;
             }
             // s.3.2 j
-            Ins::J(t) => next = t as usize,
-            // s.3.2, s.5.3 rtn
-            Ins::Rtn => return self.ret(),
-            // s.3.2 goto: PC := A, P unchanged
-            Ins::Goto => {
-                next = self
-                    .code_index(self.a)
-                    .ok_or(Stop::BadJump { target: self.a })?;
+            Ins::J(t) => {
+                pc = t as usize;
+                continue 'run;
             }
+            // s.3.2, s.5.3 rtn
+            Ins::Rtn => ret!(),
+            // s.3.2 goto: PC := A, P unchanged
+            Ins::Goto => jump!(a),
             // s.3.6 ikp/ikg/ikl: A := x + k; x := A
             Ins::Ikp(k, n) => {
                 let addr = p.wrapping_add(n as i64);
-                self.a = self.mem.get(addr)?.wrapping_add(k);
-                self.mem.set(addr, self.a)?;
+                a = rd!(addr).wrapping_add(k);
+                wr!(addr, a);
             }
             Ins::Ikd(k, addr) => {
-                self.a = self.mem.get(addr)?.wrapping_add(k);
-                self.mem.set(addr, self.a)?;
+                a = rd!(addr).wrapping_add(k);
+                wr!(addr, a);
             }
             // s.3.6 ip/ig/il: A := x + A; x := A
             Ins::Ip(n) => {
                 let addr = p.wrapping_add(n as i64);
-                self.a = self.mem.get(addr)?.wrapping_add(self.a);
-                self.mem.set(addr, self.a)?;
+                a = rd!(addr).wrapping_add(a);
+                wr!(addr, a);
             }
             Ins::Id(addr) => {
-                self.a = self.mem.get(addr)?.wrapping_add(self.a);
-                self.mem.set(addr, self.a)?;
+                a = rd!(addr).wrapping_add(a);
+                wr!(addr, a);
             }
             // s.3.2 jeq..jge: jump if B rel A
-            Ins::Jrel(r, t) => {
-                if r.int(self.b, self.a) {
-                    next = t as usize;
+            Ins::Jrel(rel, t) => {
+                if rel.int(b, a) {
+                    pc = t as usize;
+                    continue 'run;
                 }
             }
             // s.3.2 jeq0..jge0: jump if A rel 0
-            Ins::Jrel0(r, t) => {
-                if r.int(self.a, 0) {
-                    next = t as usize;
+            Ins::Jrel0(rel, t) => {
+                if rel.int(a, 0) {
+                    pc = t as usize;
+                    continue 'run;
                 }
             }
             // s.3.2 jge0m: jump to mlab if A >= 0
             Ins::Jge0m(t) => {
-                if self.a >= 0 {
-                    next = t as usize;
+                if a >= 0 {
+                    pc = t as usize;
+                    continue 'run;
                 }
             }
             // s.3.9 brk: fault 2
-            Ins::Brk => return Err(Stop::abort(2)),
+            Ins::Brk => fault!(Stop::abort(2)),
             // s.3.9 nop
             Ins::Nop => {}
             // s.3.9, s.6.3 chgco: PC := P!1; m[G!7] := P!0; G!7 := P!4; P := decode(m[P!4])
             Ins::Chgco => {
-                let target = self.mem.get(p + 1)?;
-                let saved = self.mem.get(p)?;
-                let currco = self.mem.global(sys::CURRCO)?;
-                self.mem.set(currco, saved)?;
-                let cptr = self.mem.get(p + 4)?;
-                self.mem.set_global(sys::CURRCO, cptr)?;
-                self.p = self.mem.get(cptr)? >> 3;
-                next = self.code_index(target).ok_or(Stop::BadJump { target })?;
+                let target = rd!(p.wrapping_add(1));
+                let saved = rd!(p);
+                let currco = rd!(gbase + sys::CURRCO);
+                wr!(currco, saved);
+                let cptr = rd!(p.wrapping_add(4));
+                wr!(gbase + sys::CURRCO, cptr);
+                p = rd!(cptr) >> 3;
+                jump!(target);
             }
             // s.3.9, s.6.4 mdiv: A := muldiv(P!3, P!4, P!5); result2 := remainder; return
             Ins::Mdiv => {
-                let (x, y, z) = (
-                    self.mem.get(p + 3)?,
-                    self.mem.get(p + 4)?,
-                    self.mem.get(p + 5)?,
-                );
-                let (q, r) = sys::muldiv(x, y, z);
-                self.mem.set_global(RESULT2, r)?;
-                self.rt.host_r2 = r;
-                self.a = q;
-                return self.ret();
+                let (q, rem) = sys::muldiv(rd!(p + 3), rd!(p + 4), rd!(p + 5));
+                wr!(gbase + RESULT2, rem);
+                a = q;
+                ret!();
             }
-            // s.3.9 sys: A := sys(P!3, P!4, ...) and continue
-            Ins::Sys => self.a = sys::sys(&mut self.rt, &mut self.mem, Frame { np: p })?,
+            // s.3.9 sys: A := sys(P!3, P!4, ...) and continue (run by the host)
+            Ins::Sys => break 'run Event::Sys { np: p },
             // s.3.7, s.8 float: integer to double, round to nearest even
-            Ins::Float => self.a = w(self.a as f64),
+            Ins::Float => a = w(a as f64),
             // s.3.7, s.8 fix: round half away from zero via x +- 0.5; NaN/range -> MIN_INT
-            Ins::Fix => self.a = float::fix(f(self.a)),
+            Ins::Fix => a = float::fix(f(a)),
             // s.3.7, s.8 fabs: -x if x < 0 (so #ABS -0.0 = -0.0)
-            Ins::Fabs => self.a = w(float::fabs(f(self.a))),
+            Ins::Fabs => a = w(float::fabs(f(a))),
             // s.3.7 float arithmetic, B op A (x-forms A op B)
-            Ins::Fmul => self.a = w(f(self.b) * f(self.a)),
-            Ins::Fdiv => self.a = w(f(self.b) / f(self.a)),
-            Ins::Fxdiv => self.a = w(f(self.a) / f(self.b)),
+            Ins::Fmul => a = w(f(b) * f(a)),
+            Ins::Fdiv => a = w(f(b) / f(a)),
+            Ins::Fxdiv => a = w(f(a) / f(b)),
             // s.3.7, s.8 fmod/fxmod in single precision
-            Ins::Fmod => self.a = w(float::fmod32(f(self.b), f(self.a))),
-            Ins::Fxmod => self.a = w(float::fmod32(f(self.a), f(self.b))),
-            Ins::Fadd => self.a = w(f(self.b) + f(self.a)),
-            Ins::Fsub => self.a = w(f(self.b) - f(self.a)),
-            Ins::Fxsub => self.a = w(f(self.a) - f(self.b)),
+            Ins::Fmod => a = w(float::fmod32(f(b), f(a))),
+            Ins::Fxmod => a = w(float::fmod32(f(a), f(b))),
+            Ins::Fadd => a = w(f(b) + f(a)),
+            Ins::Fsub => a = w(f(b) - f(a)),
+            Ins::Fxsub => a = w(f(a) - f(b)),
             // s.3.7, s.8 fneg: flip the sign bit
-            Ins::Fneg => self.a ^= i64::MIN,
+            Ins::Fneg => a ^= i64::MIN,
             // s.3.7, s.8 feq..fge: IEEE ordered, NaN false except fne
-            Ins::Frel(r) => self.a = truth(r.float(self.b, self.a)),
-            Ins::Frel0(r) => self.a = truth(r.float(self.a, 0)),
+            Ins::Frel(rel) => a = truth(rel.float(b, a)),
+            Ins::Frel0(rel) => a = truth(rel.float(a, 0)),
             // s.3.7 jfeq..jfge, jfeq0..jfge0
-            Ins::Jfrel(r, t) => {
-                if r.float(self.b, self.a) {
-                    next = t as usize;
+            Ins::Jfrel(rel, t) => {
+                if rel.float(b, a) {
+                    pc = t as usize;
+                    continue 'run;
                 }
             }
-            Ins::Jfrel0(r, t) => {
-                if r.float(self.a, 0) {
-                    next = t as usize;
+            Ins::Jfrel0(rel, t) => {
+                if rel.float(a, 0) {
+                    pc = t as usize;
+                    continue 'run;
                 }
             }
             // s.3.5 res: R := A; ldres: A := R
-            Ins::Res => self.r = self.a,
-            Ins::Ldres => self.a = self.r,
+            Ins::Res => r = a,
+            Ins::Ldres => a = r,
             // s.9 selld: A := field(len, sh) of m[A]
             Ins::Selld(len, sh) => {
-                let v = self.mem.get(self.a)? as u64;
-                self.a = ((v >> (sh & 63)) & field_mask(len, sh)) as i64;
+                a = (((rd!(a) as u64) >> (sh & 63)) & field_mask(len, sh)) as i64;
             }
-            // s.9 selst: field of m[A] := old sf B
-            Ins::Selst(sf, len, sh) => self.selst(sf, len, sh, self.a, self.b)?,
-            // s.9 xselst: field of m[B] := old sf A
-            Ins::Xselst(sf, len, sh) => self.selst(sf, len, sh, self.b, self.a)?,
-            Ins::FellOff => {
-                return Err(Stop::BadJump {
-                    target: CODE_BASE + self.pc as i64,
-                })
+            // s.9 selst: field of m[A] := old sf B; xselst: field of m[B] := old sf A
+            Ins::Selst(sf, len, sh) | Ins::Xselst(sf, len, sh) => {
+                let (addr, x) = if matches!(code[pc], Ins::Selst(..)) {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
+                let word = rd!(addr) as u64;
+                let mask = field_mask(len, sh);
+                let old = ((word >> (sh & 63)) & mask) as i64;
+                let new = match selst_op(m, sf, old, x) {
+                    Ok(v) => v,
+                    Err(s) => fault!(s),
+                };
+                wr!(addr, (word ^ ((((new ^ old) as u64) & mask) << (sh & 63))) as i64);
             }
+            // Control ran past the end of a module's code.
+            Ins::FellOff => fault!(Stop::BadJump {
+                target: CODE_BASE + pc as i64
+            }),
         }
-        self.pc = next;
-        Ok(None)
-    }
-
-    fn selst(&mut self, sf: u8, len: u8, sh: u8, addr: i64, x: i64) -> Result<(), Stop> {
-        let word = self.mem.get(addr)? as u64;
-        let mask = field_mask(len, sh);
-        let sh = sh & 63;
-        let old = ((word >> sh) & mask) as i64;
-        let new = selst_op(&self.mem, sf, old, x)?;
-        let stored = word ^ ((((new ^ old) as u64) & mask) << sh);
-        self.mem.set(addr, stored as i64)
-    }
+        pc += 1;
+    };
+    *regs = Registers { a, b, c, r, p, pc };
+    *fuel = left;
+    event
 }
 
 /// Run `programs` (each with its file name) on the reference interpreter.
@@ -970,36 +1021,29 @@ pub fn run(
     }
     let (bm, bl) = linked.boot();
     let boot = img.code_addr(bm, bl);
-    let mut m = Machine {
-        img: &img,
-        mem,
-        rt,
-        a: 0,
-        b: 0,
-        c: 0,
-        r: 0,
-        p: layout.boot_frame,
-        pc: 0,
-        steps: 0,
-        gsize: layout.gsize,
-    };
     // The engine's call of boot(stacksize): a frame whose return address ends the run.
     let frame = [0, EXIT_ADDR, boot, config.stack_words];
     for (i, v) in frame.into_iter().enumerate() {
-        let _ = m.mem.set(layout.boot_frame + i as i64, v);
+        let _ = mem.set(layout.boot_frame + i as i64, v);
     }
-    m.a = config.stack_words;
-    m.pc = (boot - CODE_BASE) as usize;
-    let halt = m.execute(config.step_limit);
-    let at = img.location(m.pc);
-    let ending = match halt {
-        Halt::Exit(code) => {
-            let r2 = m.mem.global(RESULT2).unwrap_or(0);
-            m.rt.finish(code, r2);
+    let mut regs = Registers {
+        a: config.stack_words,
+        p: layout.boot_frame,
+        pc: (boot - CODE_BASE) as usize,
+        ..Registers::default()
+    };
+    let budget = if config.step_limit == 0 { u64::MAX } else { config.step_limit };
+    let mut fuel = budget;
+    let result = execute(&img, &mut mem, &mut rt, &mut regs, &mut fuel, layout.gsize);
+    let at = img.location(regs.pc);
+    let ending = match result {
+        Ok(code) => {
+            let r2 = mem.global(RESULT2).unwrap_or(0);
+            rt.finish(code, r2);
             Ending::Returned { code }
         }
-        Halt::Stop(stop) => {
-            m.rt.report_stop(&stop);
+        Err(stop) => {
+            rt.report_stop(&stop);
             match stop {
                 Stop::Abort { code, message } => Ending::Fault { code, message, at },
                 Stop::Quit => Ending::Quit,
@@ -1010,8 +1054,8 @@ pub fn run(
         }
     };
     Outcome {
-        stdout: std::mem::take(&mut m.rt.out.stdout),
+        stdout: std::mem::take(&mut rt.out.stdout),
         ending,
-        steps: m.steps,
+        steps: budget - fuel,
     }
 }
