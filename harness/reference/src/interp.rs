@@ -165,11 +165,77 @@ pub enum Ins {
     Xselst(u8, u8, u8),
     /// Placed after each module's code: control fell off the end.
     FellOff,
+    // Superinstructions: two adjacent Sial instructions in one dispatch
+    // (see `fuse`). Each counts as two steps.
+    /// sp Pn; lp Pm
+    SpLp(u32, u32),
+    /// lp Pn; ap Pm
+    LpAp(u32, u32),
+    /// lp Pn; atblp Pm
+    LpAtblp(u32, u32),
+    /// lp Pn; rvp Pm
+    LpRvp(u32, u32),
+    /// lp Pn; atbl K
+    LpAtbl(u32, i64),
+    /// lp Pn; atb
+    LpAtb(u32),
+    /// atbl K; jrel L
+    AtblJrel(i64, Rel, u32),
+    /// atblp Pn; jrel L
+    AtblpJrel(u32, Rel, u32),
+    /// l K; sp Pn
+    ConstSp(i64, u32),
+    /// ap Pn; sp Pm
+    ApSp(u32, u32),
+    /// l K; atblp Pn
+    ConstAtblp(i64, u32),
+    /// atbl K; mul (likewise div, mod, lsh, rsh)
+    AtblMul(i64),
+    AtblDiv(i64),
+    AtblMod(i64),
+    AtblLsh(i64),
+    AtblRsh(i64),
+    /// ikp K Pn; jrel0 L
+    IkpJrel0(i64, u32, Rel, u32),
+    /// lp Pn; jrel0 L
+    LpJrel0(u32, Rel, u32),
+    /// lf/l (the function); k Pn
+    ConstK(i64, u32),
+}
+
+/// The superinstruction for the pair `x; y`, if there is one.
+fn fuse(x: Ins, y: Ins) -> Option<Ins> {
+    Some(match (x, y) {
+        (Ins::Sp(n), Ins::Lp(m)) => Ins::SpLp(n, m),
+        (Ins::Lp(n), Ins::Ap(m)) => Ins::LpAp(n, m),
+        (Ins::Lp(n), Ins::Atblp(m)) => Ins::LpAtblp(n, m),
+        (Ins::Lp(n), Ins::Rvp(m)) => Ins::LpRvp(n, m),
+        (Ins::Lp(n), Ins::Atbl(k)) => Ins::LpAtbl(n, k),
+        (Ins::Lp(n), Ins::Atb) => Ins::LpAtb(n),
+        (Ins::Atbl(k), Ins::Jrel(r, t)) => Ins::AtblJrel(k, r, t),
+        (Ins::Atblp(n), Ins::Jrel(r, t)) => Ins::AtblpJrel(n, r, t),
+        (Ins::Const(k), Ins::Sp(n)) => Ins::ConstSp(k, n),
+        (Ins::Ap(n), Ins::Sp(m)) => Ins::ApSp(n, m),
+        (Ins::Const(k), Ins::Atblp(n)) => Ins::ConstAtblp(k, n),
+        (Ins::Atbl(k), Ins::Mul) => Ins::AtblMul(k),
+        (Ins::Atbl(k), Ins::Div) => Ins::AtblDiv(k),
+        (Ins::Atbl(k), Ins::Mod) => Ins::AtblMod(k),
+        (Ins::Atbl(k), Ins::Lsh) => Ins::AtblLsh(k),
+        (Ins::Atbl(k), Ins::Rsh) => Ins::AtblRsh(k),
+        (Ins::Ikp(k, n), Ins::Jrel0(r, t)) => Ins::IkpJrel0(k, n, r, t),
+        (Ins::Lp(n), Ins::Jrel0(r, t)) => Ins::LpJrel0(n, r, t),
+        (Ins::Const(f), Ins::K(n)) => Ins::ConstK(f, n),
+        _ => return None,
+    })
 }
 
 /// A decoded, linked program ready to run.
 pub struct Image {
     pub code: Vec<Ins>,
+    /// `code` with superinstructions: fused[i] covers code[i] and code[i+1]
+    /// when the pair fuses; fused[i+1] is still the plain instruction, so a
+    /// jump to i+1 behaves as before.
+    pub fused: Vec<Ins>,
     /// Per instruction: module index, source position, function name index.
     locs: Vec<(u32, Pos, u32)>,
     /// Per module: code label (L) -> instruction index.
@@ -185,6 +251,7 @@ impl Image {
     pub fn build(linked: &Linked, layout: &Layout) -> Result<Image, LoadError> {
         let mut img = Image {
             code: Vec::new(),
+            fused: Vec::new(),
             locs: Vec::new(),
             labels: Vec::new(),
             swb: Vec::new(),
@@ -395,6 +462,12 @@ impl Image {
             img.locs.push((mi as u32, m.pos, 0));
             img.labels.push(l_labels);
         }
+        img.fused = img.code.clone();
+        for i in 1..img.code.len() {
+            if let Some(f) = fuse(img.code[i - 1], img.code[i]) {
+                img.fused[i - 1] = f;
+            }
+        }
         Ok(img)
     }
 
@@ -591,6 +664,7 @@ fn run_until_event(
     gsize: i64,
 ) -> Event {
     let code = &img.code[..];
+    let fused = &img.fused[..];
     let Registers {
         mut a,
         mut b,
@@ -657,7 +731,10 @@ fn run_until_event(
                 }
                 let h = entry.wrapping_sub(HOST_BASE);
                 if (h as u64) < LIBRARY.len() as u64 {
-                    break 'run Event::Host { index: h as usize, np };
+                    break 'run Event::Host {
+                        index: h as usize,
+                        np,
+                    };
                 }
                 fault!(bad_call(entry, gsize));
             }};
@@ -674,11 +751,24 @@ fn run_until_event(
             }};
         }
 
-        if left == 0 {
+        // A superinstruction needs two steps of budget; with less, run the
+        // plain instruction so that the step limit falls exactly.
+        let ins = if left >= 2 {
+            fused[pc]
+        } else if left == 1 {
+            code[pc]
+        } else {
             fault!(Stop::StepLimit);
-        }
+        };
         left -= 1;
-        match code[pc] {
+        // The second half of a superinstruction: one more step, next pc.
+        macro_rules! second {
+            () => {{
+                left -= 1;
+                pc += 1;
+            }};
+        }
+        match ins {
             // s.3.1 l/lm/lw/lf/lll/llg/lstr: A := constant (folded at load)
             Ins::Const(k) => a = k,
             // s.3.1 lp: A := P!n
@@ -969,12 +1059,136 @@ fn run_until_event(
                     Ok(v) => v,
                     Err(s) => fault!(s),
                 };
-                wr!(addr, (word ^ ((((new ^ old) as u64) & mask) << (sh & 63))) as i64);
+                wr!(
+                    addr,
+                    (word ^ ((((new ^ old) as u64) & mask) << (sh & 63))) as i64
+                );
             }
             // Control ran past the end of a module's code.
             Ins::FellOff => fault!(Stop::BadJump {
                 target: CODE_BASE + pc as i64
             }),
+            // Superinstructions: the two halves exactly as their arms above.
+            Ins::SpLp(n, m2) => {
+                wr!(p.wrapping_add(n as i64), a);
+                second!();
+                a = rd!(p.wrapping_add(m2 as i64));
+            }
+            Ins::LpAp(n, m2) => {
+                a = rd!(p.wrapping_add(n as i64));
+                second!();
+                a = a.wrapping_add(rd!(p.wrapping_add(m2 as i64)));
+            }
+            Ins::LpAtblp(n, m2) => {
+                a = rd!(p.wrapping_add(n as i64));
+                second!();
+                b = a;
+                a = rd!(p.wrapping_add(m2 as i64));
+            }
+            Ins::LpRvp(n, m2) => {
+                a = rd!(p.wrapping_add(n as i64));
+                second!();
+                a = rd!(rd!(p.wrapping_add(m2 as i64)).wrapping_add(a));
+            }
+            Ins::LpAtbl(n, k) => {
+                a = rd!(p.wrapping_add(n as i64));
+                second!();
+                b = a;
+                a = k;
+            }
+            Ins::LpAtb(n) => {
+                a = rd!(p.wrapping_add(n as i64));
+                second!();
+                b = a;
+            }
+            Ins::AtblJrel(k, rel, t) => {
+                b = a;
+                a = k;
+                second!();
+                if rel.int(b, a) {
+                    pc = t as usize;
+                    continue 'run;
+                }
+            }
+            Ins::AtblpJrel(n, rel, t) => {
+                b = a;
+                a = rd!(p.wrapping_add(n as i64));
+                second!();
+                if rel.int(b, a) {
+                    pc = t as usize;
+                    continue 'run;
+                }
+            }
+            Ins::ConstSp(k, n) => {
+                a = k;
+                second!();
+                wr!(p.wrapping_add(n as i64), a);
+            }
+            Ins::ApSp(n, m2) => {
+                a = a.wrapping_add(rd!(p.wrapping_add(n as i64)));
+                second!();
+                wr!(p.wrapping_add(m2 as i64), a);
+            }
+            Ins::ConstAtblp(k, n) => {
+                a = k;
+                second!();
+                b = a;
+                a = rd!(p.wrapping_add(n as i64));
+            }
+            Ins::AtblMul(k) => {
+                (b, a) = (a, k);
+                second!();
+                a = b.wrapping_mul(a);
+            }
+            Ins::AtblDiv(k) => {
+                (b, a) = (a, k);
+                second!();
+                if a == 0 {
+                    fault!(Stop::division_by_zero());
+                }
+                a = b.wrapping_div(a);
+            }
+            Ins::AtblMod(k) => {
+                (b, a) = (a, k);
+                second!();
+                if a == 0 {
+                    fault!(Stop::division_by_zero());
+                }
+                a = b.wrapping_rem(a);
+            }
+            Ins::AtblLsh(k) => {
+                (b, a) = (a, k);
+                second!();
+                a = lsh(b, a);
+            }
+            Ins::AtblRsh(k) => {
+                (b, a) = (a, k);
+                second!();
+                a = rsh(b, a);
+            }
+            Ins::IkpJrel0(k, n, rel, t) => {
+                let addr = p.wrapping_add(n as i64);
+                a = rd!(addr).wrapping_add(k);
+                wr!(addr, a);
+                second!();
+                if rel.int(a, 0) {
+                    pc = t as usize;
+                    continue 'run;
+                }
+            }
+            Ins::LpJrel0(n, rel, t) => {
+                a = rd!(p.wrapping_add(n as i64));
+                second!();
+                if rel.int(a, 0) {
+                    pc = t as usize;
+                    continue 'run;
+                }
+            }
+            Ins::ConstK(entry, n) => {
+                a = entry;
+                second!();
+                call!(n, a, b);
+            }
         }
         pc += 1;
     };
@@ -990,6 +1204,17 @@ pub fn run(
     config: &RunConfig,
     tee: Option<Box<dyn Write + Send>>,
 ) -> Outcome {
+    run_with(programs, config, tee, true)
+}
+
+/// [`run`], choosing whether superinstructions are used (they must not
+/// change any outcome; the tests compare both ways).
+pub fn run_with(
+    programs: &[(String, Program)],
+    config: &RunConfig,
+    tee: Option<Box<dyn Write + Send>>,
+    superinstructions: bool,
+) -> Outcome {
     let linked = Linked::new(programs);
     let engine_error = |m: String| Outcome {
         stdout: Vec::new(),
@@ -1000,10 +1225,13 @@ pub fn run(
         Ok(l) => l,
         Err(e) => return engine_error(e.0),
     };
-    let img = match Image::build(&linked, &layout) {
+    let mut img = match Image::build(&linked, &layout) {
         Ok(i) => i,
         Err(e) => return engine_error(e.0),
     };
+    if !superinstructions {
+        img.fused = img.code.clone();
+    }
     let mut mem = Memory::new(0, config.memory_words);
     let mut rt = Runtime::new(&config.args, &config.stdin, layout.heap.clone());
     rt.out.tee = tee;
@@ -1032,7 +1260,11 @@ pub fn run(
         pc: (boot - CODE_BASE) as usize,
         ..Registers::default()
     };
-    let budget = if config.step_limit == 0 { u64::MAX } else { config.step_limit };
+    let budget = if config.step_limit == 0 {
+        u64::MAX
+    } else {
+        config.step_limit
+    };
     let mut fuel = budget;
     let result = execute(&img, &mut mem, &mut rt, &mut regs, &mut fuel, layout.gsize);
     let at = img.location(regs.pc);

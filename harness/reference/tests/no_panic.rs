@@ -148,6 +148,26 @@ const TEMPLATES: &[&str] = &[
     "selld K{len} K{sh}",
     "selst K{sf} K{len} K{sh}",
     "xselst K{sf} K{len} K{sh}",
+    // The pairs the interpreter fuses into superinstructions.
+    "sp P{p}\nlp P{p}",
+    "lp P{p}\nap P{p}",
+    "lp P{p}\natblp P{p}",
+    "lp P{p}\nrvp P{p}",
+    "lp P{p}\natbl K{k}",
+    "lp P{p}\natb",
+    "atbl K{k}\njle L{l}",
+    "atblp P{p}\njgr L{l}",
+    "l K{k}\nsp P{p}",
+    "ap P{p}\nsp P{p}",
+    "l K{k}\natblp P{p}",
+    "atbl K{k}\nmul",
+    "atbl K{k}\ndiv",
+    "atbl K{k}\nmod",
+    "atbl K{k}\nlsh",
+    "atbl K{k}\nrsh",
+    "ikp K{k} P{p}\njge0 L{l}",
+    "lp P{p}\njne0 L{l}",
+    "lf L{l}\nk P{p}",
 ];
 
 const KS: &[i64] = &[
@@ -226,8 +246,23 @@ proptest! {
     fn random_programs_end_with_a_classified_outcome(text in program()) {
         let p = sial::parse(&text, "random.sial").map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         let o = interp::run(&[("random.sial".into(), p)], &small_config(), None);
-        prop_assert!(o.steps <= 20_001);
+        prop_assert!(o.steps <= 20_000);
         prop_assert!(!matches!(o.ending, Ending::EngineError(_)), "{:?}\n{}", o.ending, text);
+    }
+
+    /// Superinstructions change nothing: same stdout, ending (with its
+    /// location) and exact step count, also when the budget runs out in the
+    /// middle of a fused pair.
+    #[test]
+    fn superinstructions_are_invisible(text in program(), limit in 1u64..400) {
+        let p = sial::parse(&text, "random.sial").map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let progs = [("random.sial".to_string(), p)];
+        for step_limit in [limit, 20_000] {
+            let config = RunConfig { step_limit, ..small_config() };
+            let fused = interp::run_with(&progs, &config, None, true);
+            let plain = interp::run_with(&progs, &config, None, false);
+            prop_assert_eq!(&fused, &plain, "{}", text);
+        }
     }
 }
 
