@@ -647,6 +647,11 @@ fn execute(
             }
             Event::Stop(s) => return Err(s),
         }
+        if rt.out.overflowed {
+            // Report the call that wrote too much.
+            regs.pc -= 1;
+            return Err(Stop::OutputLimit);
+        }
     }
 }
 
@@ -1233,9 +1238,14 @@ pub fn run_with(
         img.fused = img.code.clone();
     }
     let mut mem = Memory::new(0, config.memory_words);
-    let mut rt = Runtime::new(&config.args, &config.stdin, layout.heap.clone());
+    let mut rt = Runtime::new(
+        &config.program_name,
+        &config.args,
+        &config.stdin,
+        layout.heap.clone(),
+    );
     rt.out.tee = tee;
-    rt.program_name = config.program_name.clone();
+    rt.out.limit = config.stdout_limit;
     let host = |i: usize| HOST_BASE + i as i64;
     if let Err(s) = load::initialise(
         &mut mem,
@@ -1282,6 +1292,7 @@ pub fn run_with(
                 Stop::BadAddress { addr } => Ending::BadAddress { addr, at },
                 Stop::BadJump { target } => Ending::BadJump { target, at },
                 Stop::StepLimit => Ending::StepLimit { at },
+                Stop::OutputLimit => Ending::OutputLimit { at },
             }
         }
     };

@@ -44,6 +44,8 @@ pub struct RunConfig {
     pub stdin: Vec<u8>,
     /// Name in the CLI's `NAME failed returncode N` message.
     pub program_name: String,
+    /// Most stdout bytes kept before the run is stopped as runaway output.
+    pub stdout_limit: usize,
 }
 
 impl Default for RunConfig {
@@ -55,6 +57,7 @@ impl Default for RunConfig {
             args: Vec::new(),
             stdin: Vec::new(),
             program_name: "program".to_string(),
+            stdout_limit: crate::runtime::output::DEFAULT_LIMIT,
         }
     }
 }

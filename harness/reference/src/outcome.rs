@@ -45,6 +45,8 @@ pub enum Ending {
     BadJump { target: i64, at: Option<Location> },
     /// The step budget ran out (a runaway loop).
     StepLimit { at: Option<Location> },
+    /// The program wrote more stdout than the harness keeps (runaway output).
+    OutputLimit { at: Option<Location> },
     /// The engine itself failed (could not compile, load or run the program).
     EngineError(String),
 }
@@ -59,6 +61,7 @@ impl Ending {
             Ending::BadAddress { .. } => "bad-address",
             Ending::BadJump { .. } => "bad-jump",
             Ending::StepLimit { .. } => "step-limit",
+            Ending::OutputLimit { .. } => "output-limit",
             Ending::EngineError(_) => "engine-error",
         }
     }
@@ -69,14 +72,15 @@ impl Ending {
             Ending::Fault { at, .. }
             | Ending::BadAddress { at, .. }
             | Ending::BadJump { at, .. }
-            | Ending::StepLimit { at } => at.as_ref(),
+            | Ending::StepLimit { at }
+            | Ending::OutputLimit { at } => at.as_ref(),
             _ => None,
         }
     }
 
     /// The process exit status the real system would give: the return code
     /// mod 256, and 0 after a fault or quit. Harness-level failures (bad
-    /// address, bad jump, step limit, engine error) give 125.
+    /// address, bad jump, step limit, output limit, engine error) give 125.
     pub fn exit_status(&self) -> i32 {
         match self {
             Ending::Returned { code } => (*code & 255) as i32,
@@ -113,6 +117,10 @@ impl fmt::Display for Ending {
             }
             Ending::StepLimit { at: l } => {
                 write!(f, "step budget exhausted")?;
+                at(f, l)
+            }
+            Ending::OutputLimit { at: l } => {
+                write!(f, "stdout limit reached")?;
                 at(f, l)
             }
             Ending::EngineError(m) => write!(f, "engine error: {m}"),

@@ -713,3 +713,69 @@ global G1 L10 G1\n";
     // 2*10^9 + 20*10^6 + 1003*10^3 + 5
     assert_eq!(run_text(text).ending, returns(2_021_003_005));
 }
+
+#[test]
+fn mlab_and_jge0m() {
+    // s.3.2: jge0m Mn jumps to the code label Mn (mlab) if A >= 0.
+    for (v, want) in [(0, 1), (5, 1), (-1, 0)] {
+        let body = "  lw M1\n  jge0m M5\n  l K0\n  rtn\nmlab M5\n  l K1";
+        assert_eq!(
+            eval_with(body, &format!("const M1 W{v}")),
+            returns(want),
+            "jge0m {v}"
+        );
+    }
+    // nop does nothing.
+    assert_eq!(eval("  l K3\n  nop"), returns(3));
+}
+
+#[test]
+fn runaway_output_is_stopped() {
+    // writef("%999999999999i", 1) would print about a terabyte of spaces.
+    let text = program(
+        "  l K1\n  sp P9\n  lstr M1\n  kpg P5 G94\n  l K0",
+        "string M1 \"%999999999999i\"",
+    );
+    let p = sial::parse(&text, "t.sial").unwrap();
+    let config = RunConfig {
+        stdout_limit: 1000,
+        memory_words: 200_000,
+        stack_words: 10_000,
+        ..RunConfig::default()
+    };
+    let o = interp::run(&[("t.sial".into(), p)], &config, None);
+    assert!(
+        matches!(o.ending, Ending::OutputLimit { .. }),
+        "{:?}",
+        o.ending
+    );
+    assert_eq!(o.stdout.len(), 1000);
+    assert_eq!(o.ending.location().unwrap().line, 6);
+}
+
+#[test]
+fn input_starts_with_the_rest_of_the_command_line() {
+    // runtime.md s.2.1: rdch() sees " ARGS\n" (the command name was read by
+    // the CLI), then stdin, then -1 forever.
+    let text = program(
+        "  kpg P5 G38\n  sp P3\n  kpg P5 G38\n  sp P4\n  lp P3\n  atb\n  l K1000\n  mul\n  ap P4",
+        "",
+    );
+    let p = sial::parse(&text, "t.sial").unwrap();
+    let config = RunConfig {
+        args: b"xy".to_vec(),
+        memory_words: 200_000,
+        stack_words: 10_000,
+        ..RunConfig::default()
+    };
+    let o = interp::run(&[("t.sial".into(), p.clone())], &config, None);
+    assert_eq!(o.ending, returns(32 * 1000 + b'x' as i64));
+    // Empty arguments: "\n" then end of file.
+    let config = RunConfig {
+        memory_words: 200_000,
+        stack_words: 10_000,
+        ..RunConfig::default()
+    };
+    let o = interp::run(&[("t.sial".into(), p)], &config, None);
+    assert_eq!(o.ending, returns(10 * 1000 - 1));
+}

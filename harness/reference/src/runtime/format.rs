@@ -84,7 +84,7 @@ pub fn writet(out: &mut Output, mem: &Memory, raw: bool, s: i64, d: i64) {
     writes(out, mem, raw, s);
     let len = mem.get_byte(s, 0).unwrap_or(0) as i64;
     let mut i = 1i64;
-    while i <= d.wrapping_sub(len) {
+    while i <= d.wrapping_sub(len) && !out.full() {
         out.put(raw, b' ' as i64);
         i += 1;
     }
@@ -117,7 +117,7 @@ pub fn writedz(out: &mut Output, raw: bool, n: i64, d: i64, zeroes: bool, neg: b
     }
     let pad = if zeroes { b'0' } else { b' ' };
     let mut j = i as i64 + 1;
-    while j <= d {
+    while j <= d && !out.full() {
         out.put(raw, pad as i64);
         j += 1;
     }
@@ -161,7 +161,7 @@ fn write_radix(out: &mut Output, raw: bool, n: i64, d: i64, bits: u32) {
     let count = d.max(1);
     let mask = (1u64 << bits) - 1;
     let mut i = count - 1;
-    while i >= 0 {
+    while i >= 0 && !out.full() {
         let shift = i.saturating_mul(bits as i64);
         let v = if shift >= 64 {
             0
@@ -321,13 +321,13 @@ pub fn writeflt(out: &mut Output, raw: bool, x_bits: i64, w: i64, p: i64, host_r
         neg = false;
     }
     let mut i = t;
-    while i > s {
+    while i > s && !out.full() {
         out.put(raw, b' ' as i64);
         i -= 1;
     }
     out.put(raw, if neg { b'-' } else { b' ' } as i64);
     let mut i = s - 1;
-    while i >= r {
+    while i >= r && !out.full() {
         let d = if 0 <= i && i < n { dig_at(&dig, i) } else { 0 };
         out.put(raw, b'0' as i64 + d);
         if i == q {
@@ -381,7 +381,7 @@ pub fn writee(out: &mut Output, raw: bool, x_bits: i64, w: i64, p: i64, host_r2:
         neg = false;
     }
     let mut i = t;
-    while i >= r {
+    while i >= r && !out.full() {
         if i > s {
             out.put(raw, b' ' as i64);
         } else if i == s {

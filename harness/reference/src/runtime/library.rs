@@ -75,7 +75,7 @@ lib! {
     60 "endread" |_, mem, _| { mem.set_global(CIS, 0)?; Ok(0) };
     61 "endwrite" |_, mem, _| { mem.set_global(COS, 0)?; Ok(0) };
     62 "endstream" |_, mem, f| endstream(mem, f);
-    73 "writeflt" |rt, mem, f| { let (x, w, p) = (a(mem, f, 0)?, a(mem, f, 1)?, a(mem, f, 2)?); format::writeflt(&mut rt.out, false, x, w, p, &mut rt.host_r2); Ok(0) };
+    73 "writeflt" |rt, mem, f| { let (x, w, p) = (a(mem, f, 0)?, a(mem, f, 1)?, a(mem, f, 2)?); format::writeflt(&mut rt.out, false, x, w, p, &mut rt.host_r2); result2(mem, rt.host_r2)?; Ok(0) };
     83 "readn" |rt, mem, _| { let mut r2 = mem.global(RESULT2)?; let n = rt.input.readn(&mut rt.out, &mut r2); result2(mem, r2)?; Ok(n) };
     84 "newline" |rt, _, _| Ok(if rt.out.wrch(10) { -1 } else { 0 });
     85 "writed" |rt, mem, f| { format::writed(&mut rt.out, false, a(mem, f, 0)?, a(mem, f, 1)?); Ok(-1) };
@@ -102,7 +102,7 @@ lib! {
     120 "newpage" |rt, _, _| Ok(if rt.out.wrch(12) { -1 } else { 0 });
     126 "codewrch" |rt, mem, f| { format::codewrch(&mut rt.out, false, a(mem, f, 0)?); Ok(0) };
     131 "memoryfree" |rt, mem, _| Ok(rt.heap.free_words(mem));
-    180 "writee" |rt, mem, f| { let (x, w, p) = (a(mem, f, 0)?, a(mem, f, 1)?, a(mem, f, 2)?); format::writee(&mut rt.out, false, x, w, p, &mut rt.host_r2); Ok(0) };
+    180 "writee" |rt, mem, f| { let (x, w, p) = (a(mem, f, 0)?, a(mem, f, 1)?, a(mem, f, 2)?); format::writee(&mut rt.out, false, x, w, p, &mut rt.host_r2); result2(mem, rt.host_r2)?; Ok(0) };
     181 "setvec" |_, mem, f| { let (v, n) = (a(mem, f, 0)?, a(mem, f, 1)?); for i in 0..n.max(0) { let w = a(mem, f, 2 + i)?; mem.set(v + i, w)?; } Ok(v) };
 }
 
@@ -225,7 +225,7 @@ mod tests {
         let mut mem = Memory::new(0, 4000);
         mem.gbase = 10;
         mem.set_global(RANDSEED, 12345).unwrap();
-        (Runtime::new(b"", b"", 3000..4000), mem)
+        (Runtime::new("test", b"", b"", 3000..4000), mem)
     }
 
     fn call_with(

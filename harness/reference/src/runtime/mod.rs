@@ -41,6 +41,8 @@ pub enum Stop {
     BadJump { target: i64 },
     /// The step budget ran out.
     StepLimit,
+    /// The program wrote more than the stdout cap ([`output::DEFAULT_LIMIT`]).
+    OutputLimit,
 }
 
 impl Stop {
@@ -106,18 +108,24 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// A runtime whose input is the command-line arguments (`args`, without
-    /// the final newline) followed by `stdin`, and whose heap is the word
-    /// range `heap` of memory.
-    pub fn new(args: &[u8], stdin: &[u8], heap: std::ops::Range<i64>) -> Runtime {
+    /// A runtime for the command `name` run with the argument string `args`
+    /// (without the final newline) and then `stdin` on its input, whose heap
+    /// is the word range `heap` of memory.
+    pub fn new(name: &str, args: &[u8], stdin: &[u8], heap: std::ops::Range<i64>) -> Runtime {
+        let mut input = Input::with_command_name(name.as_bytes(), args, stdin);
+        let mut out = Output::new();
+        // What the CLI's line editor echoed while reading the command line.
+        for b in input.take_startup_echo() {
+            out.sawrch(b as i64);
+        }
         Runtime {
-            out: Output::new(),
-            input: Input::new(args, stdin),
+            out,
+            input,
             heap: Heap::new(heap),
             host_r2: 0,
             console_out: 0,
             console_in: 0,
-            program_name: "program".to_string(),
+            program_name: name.to_string(),
         }
     }
 

@@ -19,7 +19,15 @@ pub struct Output {
     pub tee: Option<Box<dyn Write + Send>>,
     /// Stream encoding set by `codewrch` with a negative code: -1 UTF-8, -2 GB2312.
     pub encoding: i64,
+    /// Most stdout bytes kept; beyond it output is dropped and `overflowed` set.
+    pub limit: usize,
+    /// Set once the program tried to write more than `limit` bytes.
+    pub overflowed: bool,
 }
+
+/// Default cap on a run's stdout (a runaway `writef("%999999999999i")`
+/// must end, not fill the machine's memory).
+pub const DEFAULT_LIMIT: usize = 64 << 20;
 
 impl std::fmt::Debug for Output {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -34,11 +42,24 @@ impl Output {
     pub fn new() -> Output {
         Output {
             encoding: -1,
+            limit: DEFAULT_LIMIT,
             ..Output::default()
         }
     }
 
+    /// Whether the stdout cap has been reached (writers stop padding then).
+    pub fn full(&self) -> bool {
+        self.overflowed
+    }
+
     fn raw(&mut self, bytes: &[u8]) {
+        let room = self.limit.saturating_sub(self.stdout.len());
+        let bytes = if bytes.len() > room {
+            self.overflowed = true;
+            &bytes[..room]
+        } else {
+            bytes
+        };
         self.stdout.extend_from_slice(bytes);
         if let Some(t) = self.tee.as_mut() {
             let _ = t.write_all(bytes);
@@ -64,6 +85,9 @@ impl Output {
     /// Control handling looks at the whole word, so `wrch(10+256)` stores a
     /// newline without `\r` or flush.
     pub fn wrch(&mut self, ch: i64) -> bool {
+        if self.overflowed {
+            return true;
+        }
         if self.buffer.len() >= BUFFER_SIZE {
             self.deplete();
         }
@@ -151,6 +175,19 @@ mod tests {
         wr(&mut o, b"pq");
         o.wrch(12); // newpage flushes without \r
         assert_eq!(o.stdout, b"\n\npq\x0c");
+    }
+
+    #[test]
+    fn output_beyond_the_limit_is_dropped_and_flagged() {
+        let mut o = Output::new();
+        o.limit = 10;
+        for _ in 0..3 {
+            for &b in b"abcdef\n" {
+                o.wrch(b as i64);
+            }
+        }
+        assert!(o.full());
+        assert_eq!(o.stdout, b"abcdef\n\rab");
     }
 
     #[test]
