@@ -42,15 +42,34 @@ impl Engine for Reference {
     }
 }
 
+/// The built-in AArch64 backend, run under the emulator.
+pub struct A64;
+
+impl Engine for A64 {
+    fn name(&self) -> &'static str {
+        "a64"
+    }
+
+    fn run(
+        &self,
+        programs: &Sources,
+        config: &RunConfig,
+        tee: Option<Box<dyn Write + Send>>,
+    ) -> Outcome {
+        backend::run(programs, config, tee)
+    }
+}
+
 /// Names of every engine this build has.
 pub fn engine_names() -> Vec<&'static str> {
-    vec!["reference"]
+    vec!["reference", "a64"]
 }
 
 /// The engine called `name`.
 pub fn engine_by_name(name: &str) -> Result<Box<dyn Engine>, String> {
     match name {
         "reference" | "ref" => Ok(Box::new(Reference)),
+        "a64" => Ok(Box::new(A64)),
         _ => Err(format!(
             "unknown engine `{name}` (available: {})",
             engine_names().join(", ")

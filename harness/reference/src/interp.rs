@@ -1278,24 +1278,7 @@ pub fn run_with(
     let mut fuel = budget;
     let result = execute(&img, &mut mem, &mut rt, &mut regs, &mut fuel, layout.gsize);
     let at = img.location(regs.pc);
-    let ending = match result {
-        Ok(code) => {
-            let r2 = mem.global(RESULT2).unwrap_or(0);
-            rt.finish(code, r2);
-            Ending::Returned { code }
-        }
-        Err(stop) => {
-            rt.report_stop(&stop);
-            match stop {
-                Stop::Abort { code, message } => Ending::Fault { code, message, at },
-                Stop::Quit => Ending::Quit,
-                Stop::BadAddress { addr } => Ending::BadAddress { addr, at },
-                Stop::BadJump { target } => Ending::BadJump { target, at },
-                Stop::StepLimit => Ending::StepLimit { at },
-                Stop::OutputLimit => Ending::OutputLimit { at },
-            }
-        }
-    };
+    let ending = rt.conclude(&mem, result, at);
     Outcome {
         stdout: std::mem::take(&mut rt.out.stdout),
         ending,

@@ -92,6 +92,26 @@ impl Linked {
         Linked { modules, files }
     }
 
+    /// The source location of instruction `index` of module `module`, with
+    /// the function it belongs to (the last `entry` before it).
+    pub fn location(&self, module: usize, index: usize) -> Option<crate::outcome::Location> {
+        let m = self.modules.get(module)?;
+        let ins = m.instrs.get(index)?;
+        let function = m.instrs[..index]
+            .iter()
+            .rev()
+            .find_map(|i| match (&i.op, &i.args) {
+                (Op::Entry, Args::Name(n)) => Some(String::from_utf8_lossy(n).into_owned()),
+                _ => None,
+            });
+        Some(crate::outcome::Location {
+            file: self.files.get(module).cloned().unwrap_or_default(),
+            line: ins.pos.line,
+            col: ins.pos.col,
+            function,
+        })
+    }
+
     /// Number of prelude modules at the front.
     pub fn prelude_modules(&self) -> usize {
         prelude().modules.len()

@@ -12,7 +12,10 @@ pub const RESULT2: i64 = 10;
 /// Word-addressed memory with a base: word address `w` lives at `words[w - base]`.
 #[derive(Clone, Debug)]
 pub struct Memory {
+    /// Backing store; the memory is `words[offset..offset + len]`.
     words: Vec<i64>,
+    offset: usize,
+    len: usize,
     base: i64,
     /// Word address of global 0 (G).
     pub gbase: i64,
@@ -23,9 +26,38 @@ impl Memory {
     pub fn new(base: i64, size: usize) -> Memory {
         Memory {
             words: vec![0; size],
+            offset: 0,
+            len: size,
             base,
             gbase: 0,
         }
+    }
+
+    /// Like [`Memory::new`], with the first word on a 4096-byte boundary, so
+    /// that an emulator can map exactly these words as guest memory.
+    pub fn new_page_aligned(base: i64, size: usize) -> Memory {
+        let words = vec![0i64; size + 512];
+        let addr = words.as_ptr() as usize;
+        let offset = (4096 - addr % 4096) % 4096 / 8;
+        Memory {
+            words,
+            offset,
+            len: size,
+            base,
+            gbase: 0,
+        }
+    }
+
+    /// The same words at another base word address (for an identity
+    /// mapping: base = machine address of the first word / 8).
+    pub fn rebased(mut self, base: i64) -> Memory {
+        self.base = base;
+        self
+    }
+
+    /// Host pointer to the first word (for mapping into an emulator).
+    pub fn as_mut_ptr(&mut self) -> *mut i64 {
+        self.words_mut().as_mut_ptr()
     }
 
     /// First word address.
@@ -35,29 +67,29 @@ impl Memory {
 
     /// Number of words.
     pub fn len(&self) -> usize {
-        self.words.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
+        self.len == 0
     }
 
     /// One past the last word address.
     pub fn end(&self) -> i64 {
-        self.base + self.words.len() as i64
+        self.base + self.len as i64
     }
 
     /// Whether word address `addr` is inside memory.
     #[inline]
     pub fn contains(&self, addr: i64) -> bool {
-        (addr.wrapping_sub(self.base) as u64) < self.words.len() as u64
+        (addr.wrapping_sub(self.base) as u64) < self.len as u64
     }
 
     #[inline]
     fn index(&self, addr: i64) -> Result<usize, Stop> {
         let i = addr.wrapping_sub(self.base) as u64;
-        if i < self.words.len() as u64 {
-            Ok(i as usize)
+        if i < self.len as u64 {
+            Ok(i as usize + self.offset)
         } else {
             Err(Stop::BadAddress { addr })
         }
@@ -130,12 +162,12 @@ impl Memory {
 
     /// All words (index 0 is word address `base`).
     pub fn words(&self) -> &[i64] {
-        &self.words
+        &self.words[self.offset..self.offset + self.len]
     }
 
     /// All words, mutable.
     pub fn words_mut(&mut self) -> &mut [i64] {
-        &mut self.words
+        &mut self.words[self.offset..self.offset + self.len]
     }
 }
 
@@ -162,6 +194,18 @@ mod tests {
         assert_eq!(m.get(99), Err(Stop::BadAddress { addr: 99 }));
         assert_eq!(m.get(104), Err(Stop::BadAddress { addr: 104 }));
         assert!(m.get(i64::MIN).is_err());
+    }
+
+    #[test]
+    fn page_aligned_memory_behaves_the_same() {
+        let mut m = Memory::new_page_aligned(10, 100);
+        assert_eq!(m.as_mut_ptr() as usize % 4096, 0);
+        m.set(10, 7).unwrap();
+        m.set(109, 9).unwrap();
+        assert_eq!(m.words()[0], 7);
+        assert_eq!(m.words()[99], 9);
+        assert!(m.set(110, 1).is_err());
+        assert_eq!(m.len(), 100);
     }
 
     #[test]

@@ -4,9 +4,11 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// A position in the Sial program: file, line and column of an instruction,
 /// plus the function (the last `entry` before it) when known.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     pub file: String,
     pub line: u32,
@@ -25,7 +27,8 @@ impl fmt::Display for Location {
 }
 
 /// How a run ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "kebab-case")]
 pub enum Ending {
     /// `start` returned, or the main coroutine ended through `stop`/`cowait`:
     /// the command's return code (the process status is `code & 255`).
@@ -129,7 +132,7 @@ impl fmt::Display for Ending {
 }
 
 /// The result of one run on one engine.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
     /// Raw stdout bytes (the console writes `\r` after every `\n`).
     pub stdout: Vec<u8>,

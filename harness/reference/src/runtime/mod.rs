@@ -162,6 +162,38 @@ impl Runtime {
     }
 }
 
+impl Runtime {
+    /// End a run the same way on every engine: `result` is the boot
+    /// function's return code or what stopped the run, `at` where. Writes
+    /// the CLI's or the debugger's message and drops the pending buffer.
+    pub fn conclude(
+        &mut self,
+        mem: &Memory,
+        result: Result<i64, Stop>,
+        at: Option<crate::outcome::Location>,
+    ) -> crate::outcome::Ending {
+        use crate::outcome::Ending;
+        match result {
+            Ok(code) => {
+                let r2 = mem.global(crate::memory::RESULT2).unwrap_or(0);
+                self.finish(code, r2);
+                Ending::Returned { code }
+            }
+            Err(stop) => {
+                self.report_stop(&stop);
+                match stop {
+                    Stop::Abort { code, message } => Ending::Fault { code, message, at },
+                    Stop::Quit => Ending::Quit,
+                    Stop::BadAddress { addr } => Ending::BadAddress { addr, at },
+                    Stop::BadJump { target } => Ending::BadJump { target, at },
+                    Stop::StepLimit => Ending::StepLimit { at },
+                    Stop::OutputLimit => Ending::OutputLimit { at },
+                }
+            }
+        }
+    }
+}
+
 /// Access to a called function's frame: word address `np` of the new frame,
 /// whose arguments are at np!3, np!4, ... (sial.md s.5.1).
 #[derive(Clone, Copy, Debug)]

@@ -1,0 +1,431 @@
+//! Sial to AArch64 with dynasmrt.
+//!
+//! A, B, C and R live permanently in x0, x1, x2 and x3, P and G in x29 and
+//! x28 as machine addresses (word address × 8), so each Sial instruction
+//! becomes a short fixed sequence with no register allocation, and the
+//! register-preservation contract of sial.md s.1.3 holds by construction:
+//! an instruction only writes the registers its definition assigns (plus
+//! scratch x9-x17). Data (globals, statics, strings) is addressed relative
+//! to G, code labels PC-relatively, host functions through the context
+//! block at ST: the code is position-independent and the same bytes run
+//! under the emulator and natively.
+//!
+//! Calls (s.5.2): the caller writes the whole frame header, NP!0 = P and
+//! NP!1 = the return address with one `stp`, NP!2 = entry and NP!3 = arg1
+//! with another, sets x29 := NP and `blr`s; so any label can be called
+//! (no `entry` directive is needed) and P!0/P!1 form the AAPCS64 frame
+//! record from the first instruction of the callee. `rtn` is
+//! `ldp x29, x30, [x29]; ret`. Faults leave through out-of-line stubs that
+//! call the host's fault entry with the fault code and the stub's address
+//! (mapped back to the Sial instruction). Count (x26) is decremented at
+//! loop heads and calls; when it goes negative the run stops with a
+//! step-limit fault.
+
+// dynasm's `X(reg)` expands to `reg.into()`, which clippy flags for u8 registers.
+#![allow(clippy::useless_conversion)]
+
+mod asm;
+mod ops;
+
+use std::collections::{HashMap, HashSet};
+
+use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi};
+use reference::load::{Layout, Linked};
+use reference::runtime::library::LIBRARY;
+use sial::{Args, Op};
+
+use asm::{a64, host_call, Ops};
+pub use asm::{load_imm_len, Cond};
+
+use crate::abi::{self, Slot, COUNT, P, ST, T0};
+
+/// Deliberate code-generation faults, for measuring the suite's power
+/// (each one breaks one rule of the spec; never used in normal runs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mutation {
+    /// Relations yield 1 instead of -1.
+    TrueIsOne,
+    /// `eqv` compiled as the equality relation.
+    EqvAsEquality,
+    /// `rsh` is arithmetic.
+    ArithmeticRsh,
+    /// Shift counts are taken modulo 64.
+    ShiftModulo64,
+    /// Division and remainder by zero give 0 instead of fault 5.
+    DivZeroIsZero,
+    /// Remainder takes the sign of the divisor.
+    RemainderSignOfDivisor,
+    /// FIX truncates without rounding.
+    FixTruncates,
+    /// `mul` clobbers B.
+    MulClobbersB,
+    /// `swb` searches as if its keys were sorted.
+    SwbAssumesSorted,
+    /// Byte indexes are scaled by 4.
+    ByteIndexTimes4,
+}
+
+impl Mutation {
+    /// Every mutation.
+    pub const ALL: [Mutation; 10] = [
+        Mutation::TrueIsOne,
+        Mutation::EqvAsEquality,
+        Mutation::ArithmeticRsh,
+        Mutation::ShiftModulo64,
+        Mutation::DivZeroIsZero,
+        Mutation::RemainderSignOfDivisor,
+        Mutation::FixTruncates,
+        Mutation::MulClobbersB,
+        Mutation::SwbAssumesSorted,
+        Mutation::ByteIndexTimes4,
+    ];
+}
+
+/// Options of one compilation.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Deliberate faults (empty for normal runs).
+    pub mutations: HashSet<Mutation>,
+}
+
+/// A Sial instruction: module index and index in the module's `instrs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InstrRef {
+    pub module: u32,
+    pub index: u32,
+}
+
+/// The generated code and what the executors need to know about it.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    pub code: Vec<u8>,
+    /// Offset of the trampoline the executor starts at (see [`Compiler::trampoline`]).
+    pub entry: usize,
+    /// Offset of the BCPL-callable stub of each `LIBRARY` entry.
+    pub lib_stubs: Vec<usize>,
+    /// Per module: code label -> offset of its code address (the prologue
+    /// for function entries).
+    pub labels: Vec<HashMap<u32, usize>>,
+    /// (offset, instruction) at the start of each instruction's code, by offset.
+    pub map: Vec<(usize, InstrRef)>,
+    /// Fault stub offset -> the instruction that faults there.
+    pub sites: HashMap<usize, InstrRef>,
+    /// Number of executable Sial instructions compiled.
+    pub sial_instructions: usize,
+}
+
+impl Compiled {
+    /// The instruction whose code contains `offset`.
+    pub fn instr_at(&self, offset: usize) -> Option<InstrRef> {
+        if let Some(i) = self.sites.get(&offset) {
+            return Some(*i);
+        }
+        let k = self.map.partition_point(|(o, _)| *o <= offset);
+        k.checked_sub(1).map(|k| self.map[k].1)
+    }
+}
+
+/// A pending out-of-line fault stub.
+struct Site {
+    label: DynamicLabel,
+    code: i64,
+    at: InstrRef,
+}
+
+/// Compile state.
+pub struct Compiler<'a> {
+    ops: Ops,
+    linked: &'a Linked,
+    layout: &'a Layout,
+    opts: &'a Options,
+    /// Current module's labels.
+    labels: HashMap<u32, DynamicLabel>,
+    mlabels: HashMap<u32, DynamicLabel>,
+    /// Labels reached by a backward branch, `lf` or a switch: budget checks.
+    loop_heads: HashSet<u32>,
+    sites: Vec<Site>,
+    all_sites: Vec<(DynamicLabel, InstrRef)>,
+    map: Vec<(usize, InstrRef)>,
+    module_labels: Vec<HashMap<u32, DynamicLabel>>,
+    /// The value of A when it is known at compile time (after `l K` etc.).
+    known_a: Option<i64>,
+    cur: InstrRef,
+    sial_instructions: usize,
+}
+
+/// Compile a linked program for the data layout `layout`.
+pub fn compile(linked: &Linked, layout: &Layout, opts: &Options) -> Result<Compiled, String> {
+    // dynasmrt panics on some malformed uses; nothing in a program may crash
+    // the harness, so a panic here becomes an error.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Compiler::new(linked, layout, opts).run()
+    }))
+    .unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Err(format!("code generator failed: {msg}"))
+    })
+}
+
+impl<'a> Compiler<'a> {
+    fn new(linked: &'a Linked, layout: &'a Layout, opts: &'a Options) -> Self {
+        Compiler {
+            ops: Ops::new(0),
+            linked,
+            layout,
+            opts,
+            labels: HashMap::new(),
+            mlabels: HashMap::new(),
+            loop_heads: HashSet::new(),
+            sites: Vec::new(),
+            all_sites: Vec::new(),
+            map: Vec::new(),
+            module_labels: Vec::new(),
+            known_a: None,
+            cur: InstrRef {
+                module: 0,
+                index: 0,
+            },
+            sial_instructions: 0,
+        }
+    }
+
+    fn mutated(&self, m: Mutation) -> bool {
+        self.opts.mutations.contains(&m)
+    }
+
+    fn run(mut self) -> Result<Compiled, String> {
+        let entry_label = self.ops.new_dynamic_label();
+        let (boot_m, boot_l) = self.linked.boot();
+        // Library stubs first, then the trampoline, then every module.
+        let stub_labels: Vec<DynamicLabel> = (0..LIBRARY.len()).map(|i| self.lib_stub(i)).collect();
+        let mut boot = None;
+        for (mi, m) in self.linked.modules.iter().enumerate() {
+            self.module(mi, m)?;
+            if mi == boot_m {
+                boot = self.labels.get(&boot_l).copied();
+            }
+            self.module_labels.push(self.labels.clone());
+        }
+        let boot = boot.ok_or("the prelude's boot function has no entry")?;
+        self.trampoline(entry_label, boot);
+        let Compiler {
+            ops,
+            module_labels,
+            all_sites,
+            mut map,
+            sial_instructions,
+            ..
+        } = self;
+        let resolve = |ops: &Ops, l: DynamicLabel| -> Result<usize, String> {
+            ops.labels()
+                .resolve_dynamic(l)
+                .map(|o| o.0)
+                .map_err(|e| format!("label: {e}"))
+        };
+        let entry = resolve(&ops, entry_label)?;
+        let lib_stubs = stub_labels
+            .iter()
+            .map(|l| resolve(&ops, *l))
+            .collect::<Result<_, _>>()?;
+        let labels = module_labels
+            .iter()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, l)| Ok((*k, resolve(&ops, *l)?)))
+                    .collect::<Result<HashMap<_, _>, String>>()
+            })
+            .collect::<Result<_, _>>()?;
+        let sites = all_sites
+            .iter()
+            .map(|(l, i)| Ok((resolve(&ops, *l)?, *i)))
+            .collect::<Result<_, String>>()?;
+        map.sort();
+        let code = ops.finalize().map_err(|e| format!("assembling: {e}"))?;
+        Ok(Compiled {
+            code,
+            entry,
+            lib_stubs,
+            labels,
+            map,
+            sites,
+            sial_instructions,
+        })
+    }
+
+    /// The BCPL-callable stub of library function `index`, the C-ABI
+    /// bridge: x0 = arg1 (already in A), x1..x4 = args 2-5, x5 = the
+    /// frame's word address, x6 = index, x7 = host context; the result comes
+    /// back in x0 = A; then a BCPL return.
+    fn lib_stub(&mut self, index: usize) -> DynamicLabel {
+        let l = self.ops.new_dynamic_label();
+        let idx = index as u32;
+        let ctx = Slot::Context.offset();
+        a64!(self.ops
+            ; =>l
+            ; ldp x1, x2, [X(P), #32]
+            ; ldp x3, x4, [X(P), #48]
+            ; lsr x5, X(P), #3
+            ; movz x6, #idx
+            ; ldr x7, [X(ST), #ctx]
+        );
+        host_call(&mut self.ops, Slot::Lib.offset());
+        a64!(self.ops
+            ; ldp X(P), x30, [X(P)]
+            ; ret
+        );
+        l
+    }
+
+    /// The executor starts here with x0 = stack size, x29 = boot frame,
+    /// x28 = G, x27 = ST, x26 = budget: it calls boot(stacksize) with a
+    /// return address that hands the result to the host's exit entry.
+    fn trampoline(&mut self, entry: DynamicLabel, boot: DynamicLabel) {
+        let ret = self.ops.new_dynamic_label();
+        a64!(self.ops
+            ; =>entry
+            ; movz X(abi::ZERO), #0
+            ; adr x30, =>ret
+            ; stp xzr, x30, [X(P)]
+            ; adr X(T0), =>boot
+            ; stp X(T0), x0, [X(P), #16]
+            ; b =>boot
+            ; =>ret
+        );
+        host_call(&mut self.ops, Slot::Exit.offset());
+        a64!(self.ops ; brk #0);
+    }
+
+    /// Compile one module.
+    fn module(&mut self, mi: usize, m: &sial::Module) -> Result<(), String> {
+        self.labels.clear();
+        self.mlabels.clear();
+        self.loop_heads.clear();
+        // Pass 1: labels and loop heads.
+        let mut defined_at: HashMap<u32, usize> = HashMap::new();
+        for (i, ins) in m.instrs.iter().enumerate() {
+            match (&ins.op, &ins.args) {
+                (Op::Lab, Args::L(l)) => {
+                    defined_at.insert(*l, i);
+                    let dl = self.ops.new_dynamic_label();
+                    self.labels.insert(*l, dl);
+                }
+                (Op::Mlab, Args::M(l)) => {
+                    let dl = self.ops.new_dynamic_label();
+                    self.mlabels.insert(*l, dl);
+                }
+                _ => {}
+            }
+        }
+        let mut called_or_jumped: HashSet<u32> = HashSet::new();
+        for ins in &m.instrs {
+            if let (Op::Lf, Args::L(l)) = (&ins.op, &ins.args) {
+                called_or_jumped.insert(*l);
+            }
+        }
+        for (i, ins) in m.instrs.iter().enumerate() {
+            let targets: Vec<u32> = match &ins.args {
+                Args::L(_) if ins.op == Op::Lf => continue,
+                Args::L(l)
+                    if ins.op != Op::Lab && self.labels.contains_key(l) && !is_data_op(ins.op) =>
+                {
+                    vec![*l]
+                }
+                Args::Swb { default, cases } => std::iter::once(*default)
+                    .chain(cases.iter().map(|c| c.1))
+                    .collect(),
+                Args::Swl { default, labels } => std::iter::once(*default)
+                    .chain(labels.iter().copied())
+                    .collect(),
+                _ => continue,
+            };
+            for t in targets {
+                if defined_at.get(&t).is_some_and(|&d| d <= i) {
+                    self.loop_heads.insert(t);
+                }
+            }
+        }
+        // A label whose address is taken may be the target of a `goto` loop;
+        // function labels among them are cheap to check too (calls already are).
+        self.loop_heads.extend(called_or_jumped);
+        // Pass 2: code.
+        for (i, ins) in m.instrs.iter().enumerate() {
+            self.cur = InstrRef {
+                module: mi as u32,
+                index: i as u32,
+            };
+            if !ins.op.is_directive() {
+                self.map.push((self.ops.offset().0, self.cur));
+                self.sial_instructions += 1;
+            }
+            self.instruction(mi, ins)
+                .map_err(|e| format!("{}:{}: {e}", self.linked.files[mi], ins.pos.line))?;
+        }
+        // A fall off the end of the module's code is a bad jump.
+        let off_end = self.site(abi::FELL_OFF);
+        a64!(self.ops ; b =>off_end);
+        self.flush_sites();
+        Ok(())
+    }
+
+    /// A new fault site at the current instruction.
+    fn site(&mut self, code: i64) -> DynamicLabel {
+        let label = self.ops.new_dynamic_label();
+        self.sites.push(Site {
+            label,
+            code,
+            at: self.cur,
+        });
+        label
+    }
+
+    /// Emit the pending fault stubs: `fault(code, &stub)`.
+    fn flush_sites(&mut self) {
+        for s in std::mem::take(&mut self.sites) {
+            let l = s.label;
+            a64!(self.ops ; =>l);
+            asm::load_imm(&mut self.ops, 0, s.code);
+            a64!(self.ops ; adr x1, =>l);
+            host_call(&mut self.ops, Slot::Fault.offset());
+            a64!(self.ops ; brk #0);
+            self.all_sites.push((l, s.at));
+        }
+    }
+
+    /// `subs Count, Count, #1; b.mi step-limit`.
+    fn budget_check(&mut self) {
+        let site = self.site(abi::STEP_LIMIT);
+        a64!(self.ops
+            ; subs X(COUNT), XSP(COUNT), #1
+            ; b.mi =>site
+        );
+    }
+
+    fn label(&self, l: u32) -> Result<DynamicLabel, String> {
+        self.labels
+            .get(&l)
+            .copied()
+            .ok_or_else(|| format!("L{l} is not a code label"))
+    }
+
+    /// Byte offset from G of data word address `addr`.
+    fn g_offset(&self, addr: i64) -> i64 {
+        (addr - self.layout.gbase) * 8
+    }
+
+    fn static_offset(&self, mi: usize, l: u32) -> Result<i64, String> {
+        let a = self.layout.data[mi]
+            .statics
+            .get(&l)
+            .ok_or_else(|| format!("L{l} is not a static"))?;
+        Ok(self.g_offset(*a))
+    }
+}
+
+/// Opcodes whose L operand names a static, not code.
+fn is_data_op(op: Op) -> bool {
+    matches!(op, Op::Ll | Op::Lll | Op::Sl | Op::Ikl | Op::Il)
+}

@@ -1,0 +1,731 @@
+//! The translation of each Sial opcode (sial.md s.3, with the AArch64
+//! guidance of s.12.2). One arm per opcode; register names are those of
+//! `abi` (A = x0, B = x1, C = x2, R = x3, P = x29, G = x28).
+
+use dynasmrt::{DynasmApi, DynasmLabelApi};
+use sial::{Args, Instr, Op};
+
+use super::asm::{
+    a64, add_imm, b_float, b_int, cmp_imm, csetm_float, csetm_int, host_call, ldr_off, load_imm,
+    shift, shift_const, str_off, Cond,
+};
+use super::{Compiler, Mutation};
+use crate::abi::{Slot, A, B, C, G, P, R, ST, T0, T1, T2, T4, T5, ZERO};
+
+/// The six relations of a Sial opcode family, by offset from its first member.
+fn rel(op: Op, first: Op) -> Cond {
+    Cond::RELATIONS[(op as u8 - first as u8) as usize % 6]
+}
+
+impl Compiler<'_> {
+    /// Compile one instruction or directive.
+    pub(super) fn instruction(&mut self, mi: usize, ins: &Instr) -> Result<(), String> {
+        let known = self.known_a.take();
+        match (ins.op, &ins.args) {
+            // Directives: labels place code; data was laid out by the loader.
+            (Op::Lab, Args::L(l)) => {
+                let dl = self.label(*l)?;
+                a64!(self.ops ; =>dl);
+                if self.loop_heads.contains(l) {
+                    self.budget_check();
+                }
+            }
+            (Op::Mlab, Args::M(l)) => {
+                let dl = self.mlabels[l];
+                a64!(self.ops ; =>dl);
+            }
+            (op, _) if op.is_directive() => self.known_a = known,
+
+            // s.3.1 loads
+            (Op::Lp, Args::P(n)) => ldr_off(&mut self.ops, A, P, *n as i64 * 8),
+            (Op::Lg, Args::G(n)) => ldr_off(&mut self.ops, A, G, *n as i64 * 8),
+            (Op::Ll, Args::L(l)) => {
+                let off = self.static_offset(mi, *l)?;
+                ldr_off(&mut self.ops, A, G, off);
+            }
+            (Op::Llp, Args::P(n)) => self.word_address(P, *n as i64 * 8),
+            (Op::Llg, Args::G(n)) => self.word_address(G, *n as i64 * 8),
+            (Op::Lll, Args::L(l)) => {
+                let off = self.static_offset(mi, *l)?;
+                self.word_address(G, off);
+            }
+            (Op::Lstr, Args::M(l)) => {
+                let a = *self.layout.data[mi]
+                    .strings
+                    .get(l)
+                    .ok_or_else(|| format!("M{l} is not a string"))?;
+                self.word_address(G, self.g_offset(a));
+            }
+            (Op::Lf, Args::L(l)) => {
+                let target = self.label(*l)?;
+                a64!(self.ops ; adr X(A), =>target);
+            }
+            (Op::Lw, Args::M(l)) => {
+                let v = *self.layout.data[mi]
+                    .consts
+                    .get(l)
+                    .ok_or_else(|| format!("M{l} is not a const"))?;
+                self.constant(v);
+            }
+            (Op::L, Args::K(k)) => self.constant(*k),
+            (Op::Lm, Args::K(k)) => self.constant(k.wrapping_neg()),
+
+            // s.3.1 stores and address arithmetic
+            (Op::Sp, Args::P(n)) => str_off(&mut self.ops, A, P, *n as i64 * 8),
+            (Op::Sg, Args::G(n)) => str_off(&mut self.ops, A, G, *n as i64 * 8),
+            (Op::Sl, Args::L(l)) => {
+                let off = self.static_offset(mi, *l)?;
+                str_off(&mut self.ops, A, G, off);
+            }
+            (Op::Ap, Args::P(n)) => {
+                ldr_off(&mut self.ops, T0, P, *n as i64 * 8);
+                a64!(self.ops ; add X(A), X(A), X(T0));
+            }
+            (Op::Ag, Args::G(n)) => {
+                ldr_off(&mut self.ops, T0, G, *n as i64 * 8);
+                a64!(self.ops ; add X(A), X(A), X(T0));
+            }
+            (Op::A, Args::K(k)) => add_imm(&mut self.ops, A, A, *k),
+            (Op::S, Args::K(k)) => add_imm(&mut self.ops, A, A, k.wrapping_neg()),
+            (Op::Lkp, Args::KP(k, n)) => {
+                ldr_off(&mut self.ops, T0, P, *n as i64 * 8);
+                self.load_word_plus(A, T0, *k);
+            }
+            (Op::Lkg, Args::KG(k, n)) => {
+                ldr_off(&mut self.ops, T0, G, *n as i64 * 8);
+                self.load_word_plus(A, T0, *k);
+            }
+            (Op::Rv, _) => a64!(self.ops ; ldr X(A), [X(ZERO), X(A), lsl #3]),
+            (Op::Rvp, Args::P(n)) => {
+                ldr_off(&mut self.ops, T0, P, *n as i64 * 8);
+                a64!(self.ops ; add X(T0), X(T0), X(A) ; ldr X(A), [X(ZERO), X(T0), lsl #3]);
+            }
+            (Op::Rvk, Args::K(k)) => self.load_word_plus(A, A, *k),
+            (Op::St, _) => a64!(self.ops ; str X(B), [X(ZERO), X(A), lsl #3]),
+            (Op::Stp, Args::P(n)) => {
+                ldr_off(&mut self.ops, T0, P, *n as i64 * 8);
+                a64!(self.ops ; add X(T0), X(T0), X(A) ; str X(B), [X(ZERO), X(T0), lsl #3]);
+            }
+            (Op::Stk, Args::K(k)) => self.store_word_plus(B, A, *k),
+            (Op::Stkp, Args::KP(k, n)) => {
+                ldr_off(&mut self.ops, T0, P, *n as i64 * 8);
+                self.store_word_plus(A, T0, *k);
+            }
+            (Op::Skg, Args::KG(k, n)) => {
+                ldr_off(&mut self.ops, T0, G, *n as i64 * 8);
+                self.store_word_plus(A, T0, *k);
+            }
+            (Op::Xst, _) => a64!(self.ops ; str X(A), [X(ZERO), X(B), lsl #3]),
+
+            // s.3.2, s.5 calls and control
+            (Op::K, Args::P(n)) => {
+                self.budget_check();
+                let ret = self.ops.new_dynamic_label();
+                add_imm(&mut self.ops, T0, P, *n as i64 * 8);
+                a64!(self.ops
+                    ; adr X(T2), =>ret
+                    ; stp X(P), X(T2), [X(T0)]
+                    ; stp X(A), X(B), [X(T0), #16]
+                    ; mov X(T1), X(A)
+                    ; mov X(A), X(B)
+                    ; mov X(P), X(T0)
+                    ; blr X(T1)
+                    ; =>ret
+                );
+            }
+            (Op::Kpg, Args::PG(n, g)) => {
+                self.budget_check();
+                let ret = self.ops.new_dynamic_label();
+                ldr_off(&mut self.ops, T1, G, *g as i64 * 8);
+                add_imm(&mut self.ops, T0, P, *n as i64 * 8);
+                a64!(self.ops
+                    ; adr X(T2), =>ret
+                    ; stp X(P), X(T2), [X(T0)]
+                    ; stp X(T1), X(A), [X(T0), #16]
+                    ; mov X(P), X(T0)
+                    ; blr X(T1)
+                    ; =>ret
+                );
+            }
+            (Op::J, Args::L(l)) => {
+                let t = self.label(*l)?;
+                a64!(self.ops ; b =>t);
+            }
+            (Op::Rtn, _) => a64!(self.ops ; ldp X(P), x30, [X(P)] ; ret),
+            (Op::Goto, _) => a64!(self.ops ; br X(A)),
+            (op @ (Op::Jeq | Op::Jne | Op::Jls | Op::Jgr | Op::Jle | Op::Jge), Args::L(l)) => {
+                let t = self.label(*l)?;
+                a64!(self.ops ; cmp X(B), X(A));
+                b_int(&mut self.ops, rel(op, Op::Jeq), t);
+            }
+            (Op::Jeq0, Args::L(l)) => {
+                let t = self.label(*l)?;
+                a64!(self.ops ; cbz X(A), =>t);
+            }
+            (Op::Jne0, Args::L(l)) => {
+                let t = self.label(*l)?;
+                a64!(self.ops ; cbnz X(A), =>t);
+            }
+            (op @ (Op::Jls0 | Op::Jgr0 | Op::Jle0 | Op::Jge0), Args::L(l)) => {
+                let t = self.label(*l)?;
+                a64!(self.ops ; cmp XSP(A), #0);
+                b_int(&mut self.ops, rel(op, Op::Jeq0), t);
+            }
+            (Op::Jge0m, Args::M(l)) => {
+                let t = *self
+                    .mlabels
+                    .get(l)
+                    .ok_or_else(|| format!("M{l} is not an mlab"))?;
+                a64!(self.ops ; cmp XSP(A), #0 ; b.ge =>t);
+            }
+            (Op::Swl, Args::Swl { default, labels }) => self.swl(*default, labels)?,
+            (Op::Swb, Args::Swb { default, cases }) => self.swb(*default, cases)?,
+
+            // s.3.3 arithmetic and logic
+            (Op::Neg, _) => a64!(self.ops ; neg X(A), X(A)),
+            (Op::Not, _) => a64!(self.ops ; mvn X(A), X(A)),
+            (Op::Abs, _) => a64!(self.ops ; cmp XSP(A), #0 ; cneg X(A), X(A), mi),
+            (Op::Mul, _) => {
+                a64!(self.ops ; mul X(A), X(B), X(A));
+                if self.mutated(Mutation::MulClobbersB) {
+                    a64!(self.ops ; mov X(B), X(A));
+                }
+            }
+            (Op::Div, _) => self.divide(B, A, false)?,
+            (Op::Xdiv, _) => self.divide(A, B, false)?,
+            (Op::Mod, _) => self.divide(B, A, true)?,
+            (Op::Xmod, _) => self.divide(A, B, true)?,
+            (Op::Add, _) => a64!(self.ops ; add X(A), X(B), X(A)),
+            (Op::Sub, _) => a64!(self.ops ; sub X(A), X(B), X(A)),
+            (Op::Xsub, _) => a64!(self.ops ; sub X(A), X(A), X(B)),
+            (op @ (Op::Eq | Op::Ne | Op::Ls | Op::Gr | Op::Le | Op::Ge), _) => {
+                a64!(self.ops ; cmp X(B), X(A));
+                self.truth(rel(op, Op::Eq), false);
+            }
+            (op @ (Op::Eq0 | Op::Ne0 | Op::Ls0 | Op::Gr0 | Op::Le0 | Op::Ge0), _) => {
+                a64!(self.ops ; cmp XSP(A), #0);
+                self.truth(rel(op, Op::Eq0), false);
+            }
+            (op @ (Op::Lsh | Op::Rsh), _) => {
+                let left = op == Op::Lsh;
+                if self.mutated(Mutation::ShiftModulo64) {
+                    if left {
+                        a64!(self.ops ; lsl X(A), X(B), X(A));
+                    } else {
+                        a64!(self.ops ; lsr X(A), X(B), X(A));
+                    }
+                } else if !left && self.mutated(Mutation::ArithmeticRsh) {
+                    a64!(self.ops ; asr X(A), X(B), X(A));
+                } else if let Some(k) = known {
+                    shift_const(&mut self.ops, A, B, k, left);
+                } else {
+                    shift(&mut self.ops, A, B, A, left, T4, T5);
+                }
+            }
+            (Op::And, _) => a64!(self.ops ; and X(A), X(B), X(A)),
+            (Op::Or, _) => a64!(self.ops ; orr X(A), X(B), X(A)),
+            (Op::Xor, _) => a64!(self.ops ; eor X(A), X(B), X(A)),
+            (Op::Eqv, _) => {
+                if self.mutated(Mutation::EqvAsEquality) {
+                    a64!(self.ops ; cmp X(B), X(A));
+                    self.truth(Cond::Eq, false);
+                } else {
+                    a64!(self.ops ; eon X(A), X(B), X(A));
+                }
+            }
+
+            // s.3.4 bytes: byte address = 8 * word + index (identity mapping)
+            (Op::Gbyt, _) => {
+                self.byte_address(B, A);
+                a64!(self.ops ; ldrb W(A), [X(T0)]);
+            }
+            (Op::Xgbyt, _) => {
+                self.byte_address(A, B);
+                a64!(self.ops ; ldrb W(A), [X(T0)]);
+            }
+            (Op::Pbyt, _) => {
+                self.byte_address(B, A);
+                a64!(self.ops ; strb W(C), [X(T0)]);
+            }
+            (Op::Xpbyt, _) => {
+                self.byte_address(A, B);
+                a64!(self.ops ; strb W(C), [X(T0)]);
+            }
+
+            // s.3.5 register moves
+            (Op::Xch, _) => a64!(self.ops ; mov X(T0), X(A) ; mov X(A), X(B) ; mov X(B), X(T0)),
+            (Op::Atb, _) => {
+                a64!(self.ops ; mov X(B), X(A));
+                self.known_a = known;
+            }
+            (Op::Atc, _) => {
+                a64!(self.ops ; mov X(C), X(A));
+                self.known_a = known;
+            }
+            (Op::Bta, _) => a64!(self.ops ; mov X(A), X(B)),
+            (Op::Btc, _) => {
+                a64!(self.ops ; mov X(C), X(B));
+                self.known_a = known;
+            }
+            (Op::Atblp, Args::P(n)) => {
+                a64!(self.ops ; mov X(B), X(A));
+                ldr_off(&mut self.ops, A, P, *n as i64 * 8);
+            }
+            (Op::Atblg, Args::G(n)) => {
+                a64!(self.ops ; mov X(B), X(A));
+                ldr_off(&mut self.ops, A, G, *n as i64 * 8);
+            }
+            (Op::Atbl, Args::K(k)) => {
+                a64!(self.ops ; mov X(B), X(A));
+                self.constant(*k);
+            }
+            (Op::Res, _) => {
+                a64!(self.ops ; mov X(R), X(A));
+                self.known_a = known;
+            }
+            (Op::Ldres, _) => a64!(self.ops ; mov X(A), X(R)),
+
+            // s.3.6 increment in place
+            (Op::Ikp, Args::KP(k, n)) => self.increment(P, *n as i64 * 8, Some(*k)),
+            (Op::Ikg, Args::KG(k, n)) => self.increment(G, *n as i64 * 8, Some(*k)),
+            (Op::Ikl, Args::KL(k, l)) => {
+                let off = self.static_offset(mi, *l)?;
+                self.increment(G, off, Some(*k));
+            }
+            (Op::Ip, Args::P(n)) => self.increment(P, *n as i64 * 8, None),
+            (Op::Ig, Args::G(n)) => self.increment(G, *n as i64 * 8, None),
+            (Op::Il, Args::L(l)) => {
+                let off = self.static_offset(mi, *l)?;
+                self.increment(G, off, None);
+            }
+
+            // s.3.9 library bodies
+            (Op::Brk, _) => {
+                let s = self.site(2);
+                a64!(self.ops ; b =>s);
+            }
+            (Op::Nop, _) => self.known_a = known,
+            (Op::Chgco, _) => {
+                // s.6.3: PC := P!1; m[G!7] := P!0; G!7 := P!4; P := m[P!4] (saved form).
+                a64!(self.ops
+                    ; ldr x30, [X(P), #8]
+                    ; ldr X(T0), [X(P)]
+                    ; ldr X(T1), [X(G), #56]
+                    ; str X(T0), [X(ZERO), X(T1), lsl #3]
+                    ; ldr X(T2), [X(P), #32]
+                    ; str X(T2), [X(G), #56]
+                    ; ldr X(P), [X(ZERO), X(T2), lsl #3]
+                    ; ret
+                );
+            }
+            (Op::Mdiv, _) => {
+                // s.6.4: A := muldiv(P!3, P!4, P!5); result2 := remainder; return.
+                a64!(self.ops
+                    ; ldr x0, [X(P), #24]
+                    ; ldp x1, x2, [X(P), #32]
+                );
+                host_call(&mut self.ops, Slot::Muldiv.offset());
+                a64!(self.ops
+                    ; str x1, [X(G), #80]
+                    ; ldp X(P), x30, [X(P)]
+                    ; ret
+                );
+            }
+            (Op::Sys, _) => {
+                // The C-ABI bridge with the current frame: x0 = op (P!3).
+                let ctx = Slot::Context.offset();
+                a64!(self.ops
+                    ; ldr x0, [X(P), #24]
+                    ; ldp x1, x2, [X(P), #32]
+                    ; ldp x3, x4, [X(P), #48]
+                    ; lsr x5, X(P), #3
+                    ; ldr x7, [X(ST), #ctx]
+                );
+                host_call(&mut self.ops, Slot::Sys.offset());
+            }
+
+            // s.3.7, s.8 floating point
+            (Op::Float, _) => a64!(self.ops ; scvtf d16, X(A) ; fmov X(A), d16),
+            (Op::Fix, _) => self.fix(),
+            (Op::Fabs, _) => a64!(self.ops
+                ; fmov d16, X(A)
+                ; fneg d17, d16
+                ; fcmp d16, #0.0
+                ; fcsel d16, d17, d16, mi
+                ; fmov X(A), d16
+            ),
+            (Op::Fneg, _) => a64!(self.ops ; eor XSP(A), X(A), #0x8000000000000000),
+            (op @ (Op::Fmul | Op::Fdiv | Op::Fadd | Op::Fsub), _) => {
+                a64!(self.ops ; fmov d16, X(B) ; fmov d17, X(A));
+                self.float_op(op);
+                a64!(self.ops ; fmov X(A), d16);
+            }
+            (op @ (Op::Fxdiv | Op::Fxsub), _) => {
+                a64!(self.ops ; fmov d16, X(A) ; fmov d17, X(B));
+                self.float_op(if op == Op::Fxdiv { Op::Fdiv } else { Op::Fsub });
+                a64!(self.ops ; fmov X(A), d16);
+            }
+            (Op::Fmod, _) => self.fmod(B, A, A),
+            (Op::Fxmod, _) => self.fmod(A, B, A),
+            (op @ (Op::Feq | Op::Fne | Op::Fls | Op::Fgr | Op::Fle | Op::Fge), _) => {
+                a64!(self.ops ; fmov d16, X(B) ; fmov d17, X(A) ; fcmp d16, d17);
+                self.truth(rel(op, Op::Feq), true);
+            }
+            (op @ (Op::Feq0 | Op::Fne0 | Op::Fls0 | Op::Fgr0 | Op::Fle0 | Op::Fge0), _) => {
+                a64!(self.ops ; fmov d16, X(A) ; fcmp d16, #0.0);
+                self.truth(rel(op, Op::Feq0), true);
+            }
+            (
+                op @ (Op::Jfeq | Op::Jfne | Op::Jfls | Op::Jfgr | Op::Jfle | Op::Jfge),
+                Args::L(l),
+            ) => {
+                let t = self.label(*l)?;
+                a64!(self.ops ; fmov d16, X(B) ; fmov d17, X(A) ; fcmp d16, d17);
+                b_float(&mut self.ops, rel(op, Op::Jfeq), t);
+            }
+            (
+                op @ (Op::Jfeq0 | Op::Jfne0 | Op::Jfls0 | Op::Jfgr0 | Op::Jfle0 | Op::Jfge0),
+                Args::L(l),
+            ) => {
+                let t = self.label(*l)?;
+                a64!(self.ops ; fmov d16, X(A) ; fcmp d16, #0.0);
+                b_float(&mut self.ops, rel(op, Op::Jfeq0), t);
+            }
+
+            // s.9 field selectors
+            (Op::Selld, Args::KK(len, sh)) => {
+                a64!(self.ops ; ldr X(T0), [X(ZERO), X(A), lsl #3]);
+                self.extract(A, T0, *len, *sh)?;
+            }
+            (Op::Selst, Args::KKK(sf, len, sh)) => self.selst(A, B, *sf, *len, *sh)?,
+            (Op::Xselst, Args::KKK(sf, len, sh)) => self.selst(B, A, *sf, *len, *sh)?,
+
+            (op, args) => return Err(format!("{op} with operands {args:?} is not supported")),
+        }
+        Ok(())
+    }
+
+    /// A := value, remembering it for constant shifts.
+    fn constant(&mut self, v: i64) {
+        load_imm(&mut self.ops, A, v);
+        self.known_a = Some(v);
+    }
+
+    /// A := (base + byte_off) / 8, the word address of a frame slot, global or static.
+    fn word_address(&mut self, base: u8, byte_off: i64) {
+        add_imm(&mut self.ops, A, base, byte_off);
+        a64!(self.ops ; lsr X(A), X(A), #3);
+    }
+
+    /// rd := m[word + k].
+    fn load_word_plus(&mut self, rd: u8, word: u8, k: i64) {
+        if k == 0 {
+            a64!(self.ops ; ldr X(rd), [X(ZERO), X(word), lsl #3]);
+        } else {
+            add_imm(&mut self.ops, T1, word, k);
+            a64!(self.ops ; ldr X(rd), [X(ZERO), X(T1), lsl #3]);
+        }
+    }
+
+    /// m[word + k] := rs.
+    fn store_word_plus(&mut self, rs: u8, word: u8, k: i64) {
+        if k == 0 {
+            a64!(self.ops ; str X(rs), [X(ZERO), X(word), lsl #3]);
+        } else {
+            add_imm(&mut self.ops, T1, word, k);
+            a64!(self.ops ; str X(rs), [X(ZERO), X(T1), lsl #3]);
+        }
+    }
+
+    /// T0 := the byte address 8 * word + index.
+    fn byte_address(&mut self, word: u8, index: u8) {
+        if self.mutated(Mutation::ByteIndexTimes4) {
+            a64!(self.ops ; lsl X(T0), X(index), #2 ; add X(T0), X(T0), X(word), lsl #3);
+        } else {
+            a64!(self.ops ; add X(T0), X(index), X(word), lsl #3);
+        }
+    }
+
+    /// ikp/ikg/ikl (k given) and ip/ig/il (k = A): A := x + k; x := A.
+    fn increment(&mut self, base: u8, byte_off: i64, k: Option<i64>) {
+        match k {
+            Some(k) => {
+                ldr_off(&mut self.ops, A, base, byte_off);
+                add_imm(&mut self.ops, A, A, k);
+            }
+            None => {
+                ldr_off(&mut self.ops, T0, base, byte_off);
+                a64!(self.ops ; add X(A), X(T0), X(A));
+            }
+        }
+        str_off(&mut self.ops, A, base, byte_off);
+    }
+
+    /// A := TRUE (-1) or FALSE (0) from the flags.
+    fn truth(&mut self, cond: Cond, float: bool) {
+        if float {
+            csetm_float(&mut self.ops, A, cond);
+        } else {
+            csetm_int(&mut self.ops, A, cond);
+        }
+        if self.mutated(Mutation::TrueIsOne) {
+            a64!(self.ops ; neg X(A), X(A));
+        }
+    }
+
+    /// div/mod of `n` by `d` into A (s.10.1): zero divisor -> fault 5;
+    /// sdiv gives MIN for MIN / -1 and msub 0 for MIN MOD -1.
+    fn divide(&mut self, n: u8, d: u8, remainder: bool) -> Result<(), String> {
+        if self.mutated(Mutation::DivZeroIsZero) {
+            // sdiv by zero gives 0 on AArch64; msub then gives the dividend.
+            let done = self.ops.new_dynamic_label();
+            let skip = self.ops.new_dynamic_label();
+            a64!(self.ops ; cbnz X(d), =>skip ; movz X(A), #0 ; b =>done ; =>skip);
+            self.divide_core(n, d, remainder);
+            a64!(self.ops ; =>done);
+            return Ok(());
+        }
+        let site = self.site(5);
+        a64!(self.ops ; cbz X(d), =>site);
+        self.divide_core(n, d, remainder);
+        Ok(())
+    }
+
+    fn divide_core(&mut self, n: u8, d: u8, remainder: bool) {
+        if !remainder {
+            a64!(self.ops ; sdiv X(A), X(n), X(d));
+        } else if self.mutated(Mutation::RemainderSignOfDivisor) {
+            // A floored remainder: r + d when r and d differ in sign.
+            a64!(self.ops
+                ; sdiv X(T0), X(n), X(d)
+                ; msub X(T0), X(T0), X(d), X(n)
+                ; eor X(T1), X(T0), X(d)
+                ; add X(T2), X(T0), X(d)
+                ; cmp XSP(T0), #0
+                ; ccmp X(T1), #0, #0, ne
+                ; csel X(A), X(T2), X(T0), lt
+            );
+        } else {
+            a64!(self.ops
+                ; sdiv X(T0), X(n), X(d)
+                ; msub X(A), X(T0), X(d), X(n)
+            );
+        }
+    }
+
+    /// d16 := d16 op d17.
+    fn float_op(&mut self, op: Op) {
+        match op {
+            Op::Fmul => a64!(self.ops ; fmul d16, d16, d17),
+            Op::Fdiv => a64!(self.ops ; fdiv d16, d16, d17),
+            Op::Fadd => a64!(self.ops ; fadd d16, d16, d17),
+            _ => a64!(self.ops ; fsub d16, d16, d17),
+        }
+    }
+
+    /// rd := fmod32(x, y) through the host (libm fmodf), saving A, B, C, R
+    /// and T0 on the machine stack (sp stays 16-byte aligned).
+    fn fmod(&mut self, x: u8, y: u8, rd: u8) {
+        a64!(self.ops
+            ; fmov d0, X(x)
+            ; fmov d1, X(y)
+            ; stp x0, x1, [sp, #-48]!
+            ; stp x2, x3, [sp, #16]
+            ; str X(T0), [sp, #32]
+        );
+        host_call(&mut self.ops, Slot::Fmod.offset());
+        a64!(self.ops
+            ; fmov X(T5), d0
+            ; ldr X(T0), [sp, #32]
+            ; ldp x2, x3, [sp, #16]
+            ; ldp x0, x1, [sp], #48
+            ; mov X(rd), X(T5)
+        );
+    }
+
+    /// FIX (s.8): t = x + 0.5 (x > 0) or x - 0.5, rounded in double, then
+    /// truncated; NaN or t >= 2^63 gives MIN_INT (fcvtzs would saturate to
+    /// MAX or give 0); t < -2^63 saturates to MIN_INT by itself.
+    fn fix(&mut self) {
+        if self.mutated(Mutation::FixTruncates) {
+            a64!(self.ops ; fmov d16, X(A) ; fcvtzs X(A), d16);
+            return;
+        }
+        a64!(self.ops
+            ; fmov d16, X(A)
+            ; fmov d17, #0.5
+            ; fmov d18, #-0.5
+            ; fcmp d16, #0.0
+            ; fcsel d17, d17, d18, gt
+            ; fadd d16, d16, d17
+            ; fcvtzs X(A), d16
+            ; movz X(T0), #0x43E0, lsl #48
+            ; fmov d19, X(T0)
+            ; fcmp d16, d19
+            ; movz X(T0), #0x8000, lsl #48
+            ; csel X(A), X(T0), X(A), hs
+        );
+    }
+
+    /// rd := field(len, sh) of the word in `word` (s.9), via ubfx or lsr.
+    fn extract(&mut self, rd: u8, word: u8, len: i64, sh: i64) -> Result<(), String> {
+        let (w, sh) = field_width(len, sh)?;
+        if w + sh == 64 {
+            if sh == 0 {
+                a64!(self.ops ; mov X(rd), X(word));
+            } else {
+                a64!(self.ops ; lsr X(rd), X(word), #sh);
+            }
+        } else {
+            a64!(self.ops ; ubfx X(rd), X(word), #sh, #w);
+        }
+        Ok(())
+    }
+
+    /// selst/xselst (s.9): field(len, sh) of m[addr] := old sf x, leaving A
+    /// and B unchanged. T0 = the word, T1 = old, T2 = new.
+    fn selst(&mut self, addr: u8, x: u8, sf: i64, len: i64, sh: i64) -> Result<(), String> {
+        let (w, shu) = field_width(len, sh)?;
+        a64!(self.ops ; ldr X(T0), [X(ZERO), X(addr), lsl #3]);
+        self.extract(T1, T0, len, sh)?;
+        match sf {
+            0 => a64!(self.ops ; mov X(T2), X(x)),
+            1 => a64!(self.ops ; add X(T2), X(T1), X(x) ; ldr X(T2), [X(ZERO), X(T2), lsl #3]),
+            2 | 3 | 5 | 6 => {
+                a64!(self.ops ; fmov d16, X(T1) ; fmov d17, X(x));
+                self.float_op(match sf {
+                    2 => Op::Fmul,
+                    3 => Op::Fdiv,
+                    5 => Op::Fadd,
+                    _ => Op::Fsub,
+                });
+                a64!(self.ops ; fmov X(T2), d16);
+            }
+            4 => self.fmod(T1, x, T2),
+            7 => a64!(self.ops ; mul X(T2), X(T1), X(x)),
+            8 | 9 => {
+                let site = self.site(5);
+                a64!(self.ops ; cbz X(x), =>site ; sdiv X(T2), X(T1), X(x));
+                if sf == 9 {
+                    a64!(self.ops ; msub X(T2), X(T2), X(x), X(T1));
+                }
+            }
+            10 => a64!(self.ops ; add X(T2), X(T1), X(x)),
+            11 => a64!(self.ops ; sub X(T2), X(T1), X(x)),
+            12 => shift(&mut self.ops, T2, T1, x, true, T4, T5),
+            13 => shift(&mut self.ops, T2, T1, x, false, T4, T5),
+            14 => a64!(self.ops ; and X(T2), X(T1), X(x)),
+            15 => a64!(self.ops ; orr X(T2), X(T1), X(x)),
+            16 => a64!(self.ops ; eon X(T2), X(T1), X(x)),
+            17 => a64!(self.ops ; eor X(T2), X(T1), X(x)),
+            _ => return Err(format!("selst operator {sf} out of range 0..17")),
+        }
+        if w == 64 {
+            a64!(self.ops ; mov X(T0), X(T2));
+        } else {
+            a64!(self.ops ; bfi X(T0), X(T2), #shu, #w);
+        }
+        a64!(self.ops ; str X(T0), [X(ZERO), X(addr), lsl #3]);
+        Ok(())
+    }
+
+    /// swl (s.7.1): unsigned bounds check, then a table of branches.
+    fn swl(&mut self, default: u32, labels: &[u32]) -> Result<(), String> {
+        let d = self.label(default)?;
+        if labels.is_empty() {
+            a64!(self.ops ; b =>d);
+            return Ok(());
+        }
+        let table = self.ops.new_dynamic_label();
+        cmp_imm(&mut self.ops, A, labels.len() as i64);
+        a64!(self.ops
+            ; b.hs =>d
+            ; adr X(T0), =>table
+            ; add X(T0), X(T0), X(A), lsl #2
+            ; br X(T0)
+            ; =>table
+        );
+        for l in labels {
+            let t = self.label(*l)?;
+            a64!(self.ops ; b =>t);
+        }
+        Ok(())
+    }
+
+    /// swb (s.7.2): the implicit binary tree searched as the spec defines
+    /// it (node j: bigger keys at 2j, smaller at 2j+1), as compiled code.
+    fn swb(&mut self, default: u32, cases: &[(i64, u32)]) -> Result<(), String> {
+        let d = self.label(default)?;
+        if self.mutated(Mutation::SwbAssumesSorted) {
+            // A binary chop over the pairs as if they were sorted by key.
+            return self.swb_sorted(0, cases.len(), cases, d);
+        }
+        let nodes: Vec<_> = (0..=cases.len())
+            .map(|_| self.ops.new_dynamic_label())
+            .collect();
+        self.swb_node(1, cases, &nodes, d)
+    }
+
+    fn swb_node(
+        &mut self,
+        j: usize,
+        cases: &[(i64, u32)],
+        nodes: &[dynasmrt::DynamicLabel],
+        d: dynasmrt::DynamicLabel,
+    ) -> Result<(), String> {
+        let (key, target) = cases[j - 1];
+        let t = self.label(target)?;
+        let here = nodes[j];
+        a64!(self.ops ; =>here);
+        cmp_imm(&mut self.ops, A, key);
+        a64!(self.ops ; b.eq =>t);
+        let (bigger, smaller) = (2 * j, 2 * j + 1);
+        let smaller_label = if smaller <= cases.len() {
+            nodes[smaller]
+        } else {
+            d
+        };
+        a64!(self.ops ; b.lt =>smaller_label);
+        if bigger <= cases.len() {
+            self.swb_node(bigger, cases, nodes, d)?;
+        } else {
+            a64!(self.ops ; b =>d);
+        }
+        if smaller <= cases.len() {
+            self.swb_node(smaller, cases, nodes, d)?;
+        }
+        Ok(())
+    }
+
+    fn swb_sorted(
+        &mut self,
+        lo: usize,
+        hi: usize,
+        cases: &[(i64, u32)],
+        d: dynasmrt::DynamicLabel,
+    ) -> Result<(), String> {
+        if lo >= hi {
+            a64!(self.ops ; b =>d);
+            return Ok(());
+        }
+        let mid = (lo + hi) / 2;
+        let (key, target) = cases[mid];
+        let t = self.label(target)?;
+        let left = self.ops.new_dynamic_label();
+        cmp_imm(&mut self.ops, A, key);
+        a64!(self.ops ; b.eq =>t ; b.lt =>left);
+        self.swb_sorted(mid + 1, hi, cases, d)?;
+        a64!(self.ops ; =>left);
+        self.swb_sorted(lo, mid, cases, d)
+    }
+}
+
+/// The effective width and shift of SLCT len:sh: len 0 means up to bit 63,
+/// and bits beyond 63 are lost (s.9).
+fn field_width(len: i64, sh: i64) -> Result<(u32, u32), String> {
+    if !(0..=63).contains(&sh) || !(0..=64).contains(&len) {
+        return Err(format!("field {len}:{sh} out of range"));
+    }
+    let len = if len == 0 { 64 } else { len };
+    Ok(((len.min(64 - sh)) as u32, sh as u32))
+}

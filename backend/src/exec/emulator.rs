@@ -1,0 +1,364 @@
+//! Running generated code in-process under the Unicorn emulator (AArch64).
+//!
+//! Guest address space:
+//! * BCPL memory at address 0, so word addresses equal the reference
+//!   interpreter's (same layout, same getvec results). It is the runtime's
+//!   own [`Memory`] buffer, mapped with `mem_map_ptr`: host functions and
+//!   emulated code see the same words with no copying;
+//! * the code at [`CODE_ADDR`] (read/execute only);
+//! * a page of `ret` instructions at [`HOST_ADDR`]: one per host entry
+//!   ([`Slot`]); a code hook on that page runs the host function, and the
+//!   `ret` returns to the generated code;
+//! * the context block (ST) at [`CTX_ADDR`] and a machine stack for `sp`.
+//!
+//! One emulator per worker thread (creating one costs ~0.35 ms; reusing
+//! ~15 µs): [`with_emulator`]. Every run writes new code, so each run
+//! flushes the translation cache, which also makes Unicorn's instruction
+//! count limit (compiled into translated blocks) apply to every run.
+
+use std::cell::RefCell;
+
+use reference::runtime::library;
+use reference::runtime::{float, sys, Frame, Stop};
+use unicorn_engine::{Arch, HookType, MemType, Mode, Prot, RegisterARM64 as R, Unicorn};
+
+use super::{EmuEnd, ErrorKind, HostStop, RunState};
+use crate::abi::{self, Slot, SLOTS};
+
+/// Guest address of the generated code.
+pub const CODE_ADDR: u64 = 0x1_0000_0000;
+/// Guest address of the host entry page.
+pub const HOST_ADDR: u64 = 0x2_0000_0000;
+/// Guest address of the context block.
+pub const CTX_ADDR: u64 = 0x2_0001_0000;
+/// Guest machine stack (for `sp`, used only around host calls).
+pub const STACK_ADDR: u64 = 0x3_0000_0000;
+const STACK_SIZE: u64 = 1 << 20;
+const PAGE: u64 = 4096;
+
+#[derive(Default)]
+struct EmuData {
+    run: Option<RunState>,
+    counting: bool,
+}
+
+/// A reusable AArch64 emulator.
+pub struct Emulator {
+    uc: Unicorn<'static, EmuData>,
+    code_mapped: u64,
+    mem_mapped: u64,
+}
+
+fn xreg(n: u8) -> R {
+    const X: [R; 29] = [
+        R::X0,
+        R::X1,
+        R::X2,
+        R::X3,
+        R::X4,
+        R::X5,
+        R::X6,
+        R::X7,
+        R::X8,
+        R::X9,
+        R::X10,
+        R::X11,
+        R::X12,
+        R::X13,
+        R::X14,
+        R::X15,
+        R::X16,
+        R::X17,
+        R::X18,
+        R::X19,
+        R::X20,
+        R::X21,
+        R::X22,
+        R::X23,
+        R::X24,
+        R::X25,
+        R::X26,
+        R::X27,
+        R::X28,
+    ];
+    match n {
+        29 => R::X29,
+        30 => R::X30,
+        n => X[n as usize % 29],
+    }
+}
+
+fn round_up(n: u64) -> u64 {
+    n.div_ceil(PAGE) * PAGE
+}
+
+impl Emulator {
+    /// A new emulator with the fixed regions and hooks installed.
+    pub fn new() -> Result<Emulator, String> {
+        let e = |what: &str, err| format!("emulator: {what}: {err:?}");
+        let mut uc = Unicorn::new_with_data(Arch::ARM64, Mode::ARM, EmuData::default())
+            .map_err(|x| e("create", x))?;
+        uc.mem_map(HOST_ADDR, PAGE, Prot::READ | Prot::EXEC)
+            .map_err(|x| e("map host page", x))?;
+        let ret: [u8; 4] = 0xd65f03c0u32.to_le_bytes();
+        let page: Vec<u8> = ret.iter().copied().cycle().take(PAGE as usize).collect();
+        uc.mem_write(HOST_ADDR, &page)
+            .map_err(|x| e("write host page", x))?;
+        uc.mem_map(CTX_ADDR, PAGE, Prot::READ)
+            .map_err(|x| e("map context", x))?;
+        let ctx: Vec<u8> = Slot::ALL
+            .iter()
+            .flat_map(|s| {
+                match s {
+                    Slot::Context => 0u64,
+                    s => HOST_ADDR + 4 * *s as u64,
+                }
+                .to_le_bytes()
+            })
+            .collect();
+        uc.mem_write(CTX_ADDR, &ctx)
+            .map_err(|x| e("write context", x))?;
+        uc.mem_map(STACK_ADDR, STACK_SIZE, Prot::READ | Prot::WRITE)
+            .map_err(|x| e("map stack", x))?;
+        uc.add_code_hook(HOST_ADDR, HOST_ADDR + 4 * SLOTS as u64 - 1, host_hook)
+            .map_err(|x| e("hook host page", x))?;
+        uc.add_mem_hook(
+            HookType::MEM_UNMAPPED | HookType::MEM_PROT,
+            1,
+            0,
+            |uc, _t: MemType, addr, _size, _v| {
+                if let Some(run) = uc.get_data_mut().run.as_mut() {
+                    run.bad_address = Some(addr);
+                }
+                false
+            },
+        )
+        .map_err(|x| e("hook unmapped", x))?;
+        uc.add_block_hook(CODE_ADDR, u64::MAX, |uc, _addr, size| {
+            let data = uc.get_data_mut();
+            if data.counting {
+                if let Some(run) = data.run.as_mut() {
+                    run.instructions += size as u64 / 4;
+                }
+            }
+        })
+        .map_err(|x| e("hook blocks", x))?;
+        Ok(Emulator {
+            uc,
+            code_mapped: 0,
+            mem_mapped: 0,
+        })
+    }
+
+    /// Run `code` (to be placed at [`CODE_ADDR`]) from offset `entry` with
+    /// the given registers and the run state; returns how the emulation
+    /// ended and the state (memory is unmapped again before it is returned).
+    pub fn run(
+        &mut self,
+        code: &[u8],
+        entry: usize,
+        regs: &[(u8, u64)],
+        mut state: RunState,
+        count: usize,
+        counting: bool,
+    ) -> Result<(EmuEnd, RunState), String> {
+        let e = |what: &str, err| format!("emulator: {what}: {err:?}");
+        let code_size = round_up(code.len() as u64).max(PAGE);
+        if code_size > self.code_mapped {
+            if self.code_mapped > 0 {
+                self.uc
+                    .mem_unmap(CODE_ADDR, self.code_mapped)
+                    .map_err(|x| e("unmap code", x))?;
+            }
+            self.uc
+                .mem_map(CODE_ADDR, code_size, Prot::READ | Prot::EXEC)
+                .map_err(|x| e("map code", x))?;
+            self.code_mapped = code_size;
+        }
+        self.uc
+            .mem_write(CODE_ADDR, code)
+            .map_err(|x| e("write code", x))?;
+        self.uc.ctl_flush_tb().map_err(|x| e("flush", x))?;
+        // BCPL memory: the runtime's own words, at guest address 0.
+        let mem_size = round_up(state.mem.len() as u64 * 8);
+        let ptr = state.mem.as_mut_ptr();
+        // SAFETY: `ptr` points to at least `mem_size` bytes (Memory keeps 512
+        // words of slack after a page-aligned start), and the mapping is
+        // removed below before `state` (which owns the buffer) is returned.
+        unsafe {
+            self.uc
+                .mem_map_ptr(0, mem_size, Prot::READ | Prot::WRITE, ptr.cast())
+        }
+        .map_err(|x| e("map memory", x))?;
+        self.mem_mapped = mem_size;
+        for n in 0..=30u8 {
+            self.uc
+                .reg_write(xreg(n), 0)
+                .map_err(|x| e("registers", x))?;
+        }
+        for &(r, v) in regs {
+            self.uc
+                .reg_write(xreg(r), v)
+                .map_err(|x| e("registers", x))?;
+        }
+        self.uc
+            .reg_write(R::SP, STACK_ADDR + STACK_SIZE)
+            .map_err(|x| e("sp", x))?;
+        self.uc
+            .reg_write(xreg(abi::ST), CTX_ADDR)
+            .map_err(|x| e("st", x))?;
+        {
+            let data = self.uc.get_data_mut();
+            data.run = Some(state);
+            data.counting = counting;
+        }
+        let result = self.uc.emu_start(CODE_ADDR + entry as u64, 0, 0, count);
+        let pc = self.uc.pc_read().unwrap_or(0);
+        let lr = self.uc.reg_read(R::X30).unwrap_or(0);
+        let state = self
+            .uc
+            .get_data_mut()
+            .run
+            .take()
+            .ok_or("emulator lost its run state")?;
+        self.uc
+            .mem_unmap(0, self.mem_mapped)
+            .map_err(|x| e("unmap memory", x))?;
+        self.mem_mapped = 0;
+        let end = match result {
+            _ if state.stop.is_some() => EmuEnd::Host,
+            Ok(()) => EmuEnd::CountExhausted { pc },
+            Err(err) => {
+                use unicorn_engine::uc_error as U;
+                let kind = match err {
+                    U::READ_UNMAPPED | U::WRITE_UNMAPPED | U::READ_PROT | U::WRITE_PROT => {
+                        ErrorKind::Memory
+                    }
+                    U::FETCH_UNMAPPED | U::FETCH_PROT | U::FETCH_UNALIGNED => ErrorKind::Fetch,
+                    _ => ErrorKind::Other,
+                };
+                EmuEnd::Error {
+                    error: format!("{err:?}"),
+                    kind,
+                    pc,
+                    lr,
+                }
+            }
+        };
+        Ok((end, state))
+    }
+}
+
+/// The code hook on the host page: run the host entry for the slot at
+/// `addr`, with the C-ABI arguments in x0..x7 / d0..d1.
+fn host_hook(uc: &mut Unicorn<'_, EmuData>, addr: u64, _size: u32) {
+    let slot = (addr - HOST_ADDR) / 4;
+    let reg = |uc: &Unicorn<'_, EmuData>, n: u8| uc.reg_read(xreg(n)).unwrap_or(0);
+    let x: [u64; 8] = std::array::from_fn(|n| reg(uc, n as u8));
+    let d0 = uc.reg_read(R::D0).unwrap_or(0);
+    let d1 = uc.reg_read(R::D1).unwrap_or(0);
+    let lr = reg(uc, 30);
+    let Some(run) = uc.get_data_mut().run.as_mut() else {
+        let _ = uc.emu_stop();
+        return;
+    };
+    let mut stop = None;
+    let mut write: Vec<(R, u64)> = Vec::new();
+    match Slot::ALL.get(slot as usize) {
+        Some(Slot::Lib) => {
+            let np = x[5] as i64;
+            match library::call(x[6] as usize, &mut run.rt, &mut run.mem, Frame { np }) {
+                Ok(v) => write.push((R::X0, v as u64)),
+                Err(s) => {
+                    // The caller's call instruction is just before P!1.
+                    let ret = run.mem.get(np + 1).unwrap_or(0) as u64;
+                    stop = Some(HostStop::Library {
+                        stop: s,
+                        call: ret.wrapping_sub(4),
+                    });
+                }
+            }
+            if run.rt.out.overflowed && stop.is_none() {
+                let ret = run.mem.get(np + 1).unwrap_or(0) as u64;
+                stop = Some(HostStop::Library {
+                    stop: Stop::OutputLimit,
+                    call: ret.wrapping_sub(4),
+                });
+            }
+        }
+        Some(Slot::Sys) => {
+            let frame = Frame { np: x[5] as i64 };
+            match sys::sys(&mut run.rt, &mut run.mem, frame) {
+                Ok(v) => write.push((R::X0, v as u64)),
+                Err(s) => {
+                    stop = Some(HostStop::Library {
+                        stop: s,
+                        call: lr.wrapping_sub(4),
+                    })
+                }
+            }
+            if run.rt.out.overflowed && stop.is_none() {
+                stop = Some(HostStop::Library {
+                    stop: Stop::OutputLimit,
+                    call: lr.wrapping_sub(4),
+                });
+            }
+        }
+        Some(Slot::Muldiv) => {
+            let (q, r) = sys::muldiv(x[0] as i64, x[1] as i64, x[2] as i64);
+            run.rt.host_r2 = r;
+            write.push((R::X0, q as u64));
+            write.push((R::X1, r as u64));
+        }
+        Some(Slot::Fmod) => {
+            let r = float::fmod32(f64::from_bits(d0), f64::from_bits(d1));
+            write.push((R::D0, r.to_bits()));
+        }
+        Some(Slot::Fault) => {
+            stop = Some(HostStop::Fault {
+                code: x[0] as i64,
+                site: x[1],
+            })
+        }
+        Some(Slot::Exit) => stop = Some(HostStop::Exit(x[0] as i64)),
+        _ => {
+            stop = Some(HostStop::Library {
+                stop: Stop::BadJump {
+                    target: addr as i64,
+                },
+                call: 0,
+            })
+        }
+    }
+    let stopped = stop.is_some();
+    if stopped {
+        run.stop = stop;
+    }
+    for (r, v) in write {
+        let _ = uc.reg_write(r, v);
+    }
+    if stopped {
+        let _ = uc.emu_stop();
+    }
+}
+
+thread_local! {
+    static EMULATOR: RefCell<Option<Emulator>> = const { RefCell::new(None) };
+}
+
+/// Run `f` with this thread's emulator (created on first use). If `f`
+/// fails, the emulator is dropped and the next use starts afresh.
+pub fn with_emulator<T>(f: impl FnOnce(&mut Emulator) -> Result<T, String>) -> Result<T, String> {
+    EMULATOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(Emulator::new()?);
+        }
+        let emu = slot.as_mut().ok_or("no emulator")?;
+        let r = f(emu);
+        if r.is_err() {
+            *slot = None;
+        }
+        r
+    })
+}

@@ -1,0 +1,58 @@
+//! Executors for generated code: the Unicorn emulator in-process on
+//! non-aarch64 hosts, and native execution in a child process on aarch64
+//! hosts. Both report the same [`RunState`] and [`EmuEnd`].
+
+use reference::memory::Memory;
+use reference::runtime::{Runtime, Stop};
+
+#[cfg(not(target_arch = "aarch64"))]
+pub mod emulator;
+#[cfg(target_arch = "aarch64")]
+pub mod native;
+
+/// What stopped a run from the host side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostStop {
+    /// The boot function returned this code.
+    Exit(i64),
+    /// A fault stub was reached: code and the stub's guest address.
+    Fault { code: i64, site: u64 },
+    /// A library function stopped the run; `call` is the guest address of the
+    /// BCPL instruction that called it.
+    Library { stop: Stop, call: u64 },
+}
+
+/// Per-run state the hooks work on.
+pub struct RunState {
+    pub mem: Memory,
+    pub rt: Runtime,
+    pub stop: Option<HostStop>,
+    /// Address of the last unmapped access.
+    pub bad_address: Option<u64>,
+    /// A64 instructions executed (when counting).
+    pub instructions: u64,
+}
+
+/// How the execution ended.
+pub enum EmuEnd {
+    /// A host entry stopped it (see [`RunState::stop`]).
+    Host,
+    /// An unmapped or protected access, an undefined instruction, ...: the
+    /// error, the pc, and x30.
+    Error {
+        error: String,
+        kind: ErrorKind,
+        pc: u64,
+        lr: u64,
+    },
+    /// Unicorn's instruction count ran out.
+    CountExhausted { pc: u64 },
+}
+
+/// The classes of emulator errors the engine distinguishes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    Memory,
+    Fetch,
+    Other,
+}

@@ -1,0 +1,1 @@
+//! Listings: each Sial instruction with the AArch64 instructions it became.
