@@ -152,7 +152,8 @@ impl Compiler<'_> {
                 a64!(self.ops ; b =>t);
             }
             (Op::Rtn, _) => a64!(self.ops ; ldp X(P), x30, [X(P)] ; ret),
-            (Op::Goto, _) => a64!(self.ops ; br X(A)),
+            // goto: `blr` rather than `br` so that x30 locates a bad target's goto.
+            (Op::Goto, _) => a64!(self.ops ; blr X(A)),
             (op @ (Op::Jeq | Op::Jne | Op::Jls | Op::Jgr | Op::Jle | Op::Jge), Args::L(l)) => {
                 let t = self.label(*l)?;
                 a64!(self.ops ; cmp X(B), X(A));

@@ -1,23 +1,47 @@
-//! The reference interpreter against the spec's tables, opcode group by
-//! opcode group. Every expected value is quoted from sial.md or runtime.md
-//! (section given per test), never taken from the interpreter's output.
+//! Both engines against the spec's tables, opcode group by opcode group.
+//! Every expected value is quoted from sial.md or runtime.md (section given
+//! per test), never taken from an engine's output.
 //!
 //! Each test is a small `start` function in readable Sial whose result (the
-//! value left in A at `rtn`) becomes the command's return code.
+//! value left in A at `rtn`) becomes the command's return code. Every run
+//! goes through the reference interpreter and the a64 backend, which must
+//! agree exactly (stdout, ending, fault location) before the ending is
+//! checked against the spec's value.
 
-use reference::{interp, Ending, Outcome, RunConfig};
+use reference::{Ending, Outcome, RunConfig};
 
 const MIN: i64 = i64::MIN;
 
-fn run_text(text: &str) -> Outcome {
-    let program = sial::parse(text, "test.sial").unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let config = RunConfig {
+fn small_config() -> RunConfig {
+    RunConfig {
         stack_words: 10_000,
         memory_words: 200_000,
         step_limit: 10_000_000,
         ..RunConfig::default()
-    };
-    interp::run(&[("test.sial".to_string(), program)], &config, None)
+    }
+}
+
+/// Run on both engines; they must agree; return the reference's outcome.
+fn run_config(text: &str, config: &RunConfig) -> Outcome {
+    let program = sial::parse(text, "test.sial").unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let programs = [("test.sial".to_string(), program)];
+    let r = reference::interp::run(&programs, config, None);
+    let a = backend::run(&programs, config, None);
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout),
+        String::from_utf8_lossy(&a.stdout),
+        "stdout: reference vs a64 on\n{text}"
+    );
+    match (&r.ending, &a.ending) {
+        // Each engine counts its own budget units: both must stop, anywhere.
+        (Ending::StepLimit { .. }, Ending::StepLimit { .. }) => {}
+        (x, y) => assert_eq!(x, y, "ending: reference vs a64 on\n{text}"),
+    }
+    r
+}
+
+fn run_text(text: &str) -> Outcome {
+    run_config(text, &small_config())
 }
 
 /// `body` runs as start's code; `data` holds directives after the function.
@@ -736,14 +760,11 @@ fn runaway_output_is_stopped() {
         "  l K1\n  sp P9\n  lstr M1\n  kpg P5 G94\n  l K0",
         "string M1 \"%999999999999i\"",
     );
-    let p = sial::parse(&text, "t.sial").unwrap();
     let config = RunConfig {
         stdout_limit: 1000,
-        memory_words: 200_000,
-        stack_words: 10_000,
-        ..RunConfig::default()
+        ..small_config()
     };
-    let o = interp::run(&[("t.sial".into(), p)], &config, None);
+    let o = run_config(&text, &config);
     assert!(
         matches!(o.ending, Ending::OutputLimit { .. }),
         "{:?}",
@@ -761,21 +782,13 @@ fn input_starts_with_the_rest_of_the_command_line() {
         "  kpg P5 G38\n  sp P3\n  kpg P5 G38\n  sp P4\n  lp P3\n  atb\n  l K1000\n  mul\n  ap P4",
         "",
     );
-    let p = sial::parse(&text, "t.sial").unwrap();
     let config = RunConfig {
         args: b"xy".to_vec(),
-        memory_words: 200_000,
-        stack_words: 10_000,
-        ..RunConfig::default()
+        ..small_config()
     };
-    let o = interp::run(&[("t.sial".into(), p.clone())], &config, None);
+    let o = run_config(&text, &config);
     assert_eq!(o.ending, returns(32 * 1000 + b'x' as i64));
     // Empty arguments: "\n" then end of file.
-    let config = RunConfig {
-        memory_words: 200_000,
-        stack_words: 10_000,
-        ..RunConfig::default()
-    };
-    let o = interp::run(&[("t.sial".into(), p)], &config, None);
+    let o = run_text(&text);
     assert_eq!(o.ending, returns(10 * 1000 - 1));
 }
