@@ -18,8 +18,10 @@
 //! `ldp x29, x30, [x29]; ret`. Faults leave through out-of-line stubs that
 //! call the host's fault entry with the fault code and the stub's address
 //! (mapped back to the Sial instruction). Count (x26) is decremented at
-//! loop heads and calls; when it goes negative the run stops with a
-//! step-limit fault.
+//! every backward jump (folded into the branch with `ccmp`) and at labels
+//! whose address is taken; when it goes negative the run stops with a
+//! step-limit fault. Calls need no check: a run that calls forever without
+//! looping grows the frame stack until it leaves BCPL memory.
 
 // dynasm's `X(reg)` expands to `reg.into()`, which clippy flags for u8 registers.
 #![allow(clippy::useless_conversion)]
@@ -106,7 +108,8 @@ pub struct Compiled {
     /// Per module: code label -> offset of its code address (the prologue
     /// for function entries).
     pub labels: Vec<HashMap<u32, usize>>,
-    /// (offset, instruction) at the start of each instruction's code, by offset.
+    /// (offset, instruction) at the start of each instruction's (or
+    /// directive's) code, by offset then instruction.
     pub map: Vec<(usize, InstrRef)>,
     /// Fault stub offset -> the instruction that faults there.
     pub sites: HashMap<usize, InstrRef>,
@@ -141,14 +144,20 @@ pub struct Compiler<'a> {
     /// Current module's labels.
     labels: HashMap<u32, DynamicLabel>,
     mlabels: HashMap<u32, DynamicLabel>,
-    /// Labels reached by a backward branch, `lf` or a switch: budget checks.
+    /// Labels reached by `lf` or a backward switch: budget checks at the
+    /// label. (Backward `j`/conditional jumps check the budget themselves.)
     loop_heads: HashSet<u32>,
+    /// Index in the current module at which each code label is defined.
+    defined_at: HashMap<u32, usize>,
     sites: Vec<Site>,
     all_sites: Vec<(DynamicLabel, InstrRef)>,
     map: Vec<(usize, InstrRef)>,
     module_labels: Vec<HashMap<u32, DynamicLabel>>,
     /// The value of A when it is known at compile time (after `l K` etc.).
     known_a: Option<i64>,
+    /// B already holds the value the next `atbl`/`atblp`/`atblg` moves
+    /// there (a constant loaded straight into B).
+    b_preloaded: bool,
     cur: InstrRef,
     sial_instructions: usize,
 }
@@ -180,11 +189,13 @@ impl<'a> Compiler<'a> {
             labels: HashMap::new(),
             mlabels: HashMap::new(),
             loop_heads: HashSet::new(),
+            defined_at: HashMap::new(),
             sites: Vec::new(),
             all_sites: Vec::new(),
             map: Vec::new(),
             module_labels: Vec::new(),
             known_a: None,
+            b_preloaded: false,
             cur: InstrRef {
                 module: 0,
                 index: 0,
@@ -328,12 +339,6 @@ impl<'a> Compiler<'a> {
         }
         for (i, ins) in m.instrs.iter().enumerate() {
             let targets: Vec<u32> = match &ins.args {
-                Args::L(_) if ins.op == Op::Lf => continue,
-                Args::L(l)
-                    if ins.op != Op::Lab && self.labels.contains_key(l) && !is_data_op(ins.op) =>
-                {
-                    vec![*l]
-                }
                 Args::Swb { default, cases } => std::iter::once(*default)
                     .chain(cases.iter().map(|c| c.1))
                     .collect(),
@@ -348,20 +353,20 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
-        // A label whose address is taken may be the target of a `goto` loop;
-        // function labels among them are cheap to check too (calls already are).
+        // A label whose address is taken may be the target of a `goto` loop.
         self.loop_heads.extend(called_or_jumped);
+        self.defined_at = defined_at;
         // Pass 2: code.
         for (i, ins) in m.instrs.iter().enumerate() {
             self.cur = InstrRef {
                 module: mi as u32,
                 index: i as u32,
             };
+            self.map.push((self.ops.offset().0, self.cur));
             if !ins.op.is_directive() {
-                self.map.push((self.ops.offset().0, self.cur));
                 self.sial_instructions += 1;
             }
-            self.instruction(mi, ins)
+            self.instruction(mi, ins, m.instrs.get(i + 1).map(|n| n.op))
                 .map_err(|e| format!("{}:{}: {e}", self.linked.files[mi], ins.pos.line))?;
         }
         // A fall off the end of the module's code is a bad jump.
@@ -395,6 +400,13 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    /// Whether a jump from the current instruction to `l` goes backward.
+    fn backward(&self, l: u32) -> bool {
+        self.defined_at
+            .get(&l)
+            .is_some_and(|&d| d <= self.cur.index as usize)
+    }
+
     /// `subs Count, Count, #1; b.mi step-limit`.
     fn budget_check(&mut self) {
         let site = self.site(abi::STEP_LIMIT);
@@ -423,9 +435,4 @@ impl<'a> Compiler<'a> {
             .ok_or_else(|| format!("L{l} is not a static"))?;
         Ok(self.g_offset(*a))
     }
-}
-
-/// Opcodes whose L operand names a static, not code.
-fn is_data_op(op: Op) -> bool {
-    matches!(op, Op::Ll | Op::Lll | Op::Sl | Op::Ikl | Op::Il)
 }

@@ -10,7 +10,7 @@ use super::asm::{
     shift, shift_const, str_off, Cond,
 };
 use super::{Compiler, Mutation};
-use crate::abi::{Slot, A, B, C, G, P, R, ST, T0, T1, T2, T4, T5, ZERO};
+use crate::abi::{Slot, A, B, C, COUNT, G, P, R, ST, T0, T1, T2, T4, T5, ZERO};
 
 /// The six relations of a Sial opcode family, by offset from its first member.
 fn rel(op: Op, first: Op) -> Cond {
@@ -19,8 +19,15 @@ fn rel(op: Op, first: Op) -> Cond {
 
 impl Compiler<'_> {
     /// Compile one instruction or directive.
-    pub(super) fn instruction(&mut self, mi: usize, ins: &Instr) -> Result<(), String> {
+    /// `next` is the opcode of the following instruction or directive.
+    pub(super) fn instruction(
+        &mut self,
+        mi: usize,
+        ins: &Instr,
+        next: Option<Op>,
+    ) -> Result<(), String> {
         let known = self.known_a.take();
+        let b_preloaded = std::mem::take(&mut self.b_preloaded);
         match (ins.op, &ins.args) {
             // Directives: labels place code; data was laid out by the loader.
             (Op::Lab, Args::L(l)) => {
@@ -65,10 +72,10 @@ impl Compiler<'_> {
                     .consts
                     .get(l)
                     .ok_or_else(|| format!("M{l} is not a const"))?;
-                self.constant(v);
+                self.load_constant(v, next);
             }
-            (Op::L, Args::K(k)) => self.constant(*k),
-            (Op::Lm, Args::K(k)) => self.constant(k.wrapping_neg()),
+            (Op::L, Args::K(k)) => self.load_constant(*k, next),
+            (Op::Lm, Args::K(k)) => self.load_constant(k.wrapping_neg(), next),
 
             // s.3.1 stores and address arithmetic
             (Op::Sp, Args::P(n)) => str_off(&mut self.ops, A, P, *n as i64 * 8),
@@ -119,58 +126,37 @@ impl Compiler<'_> {
 
             // s.3.2, s.5 calls and control
             (Op::K, Args::P(n)) => {
-                self.budget_check();
-                let ret = self.ops.new_dynamic_label();
-                add_imm(&mut self.ops, T0, P, *n as i64 * 8);
-                a64!(self.ops
-                    ; adr X(T2), =>ret
-                    ; stp X(P), X(T2), [X(T0)]
-                    ; stp X(A), X(B), [X(T0), #16]
-                    ; mov X(T1), X(A)
-                    ; mov X(A), X(B)
-                    ; mov X(P), X(T0)
-                    ; blr X(T1)
-                    ; =>ret
-                );
+                a64!(self.ops ; mov X(T1), X(A));
+                self.call(*n, T1, B)?;
             }
             (Op::Kpg, Args::PG(n, g)) => {
-                self.budget_check();
-                let ret = self.ops.new_dynamic_label();
                 ldr_off(&mut self.ops, T1, G, *g as i64 * 8);
-                add_imm(&mut self.ops, T0, P, *n as i64 * 8);
-                a64!(self.ops
-                    ; adr X(T2), =>ret
-                    ; stp X(P), X(T2), [X(T0)]
-                    ; stp X(T1), X(A), [X(T0), #16]
-                    ; mov X(P), X(T0)
-                    ; blr X(T1)
-                    ; =>ret
-                );
+                self.call(*n, T1, A)?;
             }
             (Op::J, Args::L(l)) => {
                 let t = self.label(*l)?;
-                a64!(self.ops ; b =>t);
+                if self.backward(*l) {
+                    let site = self.site(crate::abi::STEP_LIMIT);
+                    a64!(self.ops
+                        ; subs X(COUNT), XSP(COUNT), #1
+                        ; b.pl =>t
+                        ; b =>site
+                    );
+                } else {
+                    a64!(self.ops ; b =>t);
+                }
             }
             (Op::Rtn, _) => a64!(self.ops ; ldp X(P), x30, [X(P)] ; ret),
             // goto: `blr` rather than `br` so that x30 locates a bad target's goto.
             (Op::Goto, _) => a64!(self.ops ; blr X(A)),
             (op @ (Op::Jeq | Op::Jne | Op::Jls | Op::Jgr | Op::Jle | Op::Jge), Args::L(l)) => {
-                let t = self.label(*l)?;
-                a64!(self.ops ; cmp X(B), X(A));
-                b_int(&mut self.ops, rel(op, Op::Jeq), t);
+                self.int_jump(rel(op, Op::Jeq), *l, Some(B))?;
             }
-            (Op::Jeq0, Args::L(l)) => {
-                let t = self.label(*l)?;
-                a64!(self.ops ; cbz X(A), =>t);
-            }
-            (Op::Jne0, Args::L(l)) => {
-                let t = self.label(*l)?;
-                a64!(self.ops ; cbnz X(A), =>t);
-            }
-            (op @ (Op::Jls0 | Op::Jgr0 | Op::Jle0 | Op::Jge0), Args::L(l)) => {
-                let t = self.label(*l)?;
-                a64!(self.ops ; cmp XSP(A), #0);
-                b_int(&mut self.ops, rel(op, Op::Jeq0), t);
+            (
+                op @ (Op::Jeq0 | Op::Jne0 | Op::Jls0 | Op::Jgr0 | Op::Jle0 | Op::Jge0),
+                Args::L(l),
+            ) => {
+                self.int_jump(rel(op, Op::Jeq0), *l, None)?;
             }
             (Op::Jge0m, Args::M(l)) => {
                 let t = *self
@@ -269,15 +255,21 @@ impl Compiler<'_> {
                 self.known_a = known;
             }
             (Op::Atblp, Args::P(n)) => {
-                a64!(self.ops ; mov X(B), X(A));
+                if !b_preloaded {
+                    a64!(self.ops ; mov X(B), X(A));
+                }
                 ldr_off(&mut self.ops, A, P, *n as i64 * 8);
             }
             (Op::Atblg, Args::G(n)) => {
-                a64!(self.ops ; mov X(B), X(A));
+                if !b_preloaded {
+                    a64!(self.ops ; mov X(B), X(A));
+                }
                 ldr_off(&mut self.ops, A, G, *n as i64 * 8);
             }
             (Op::Atbl, Args::K(k)) => {
-                a64!(self.ops ; mov X(B), X(A));
+                if !b_preloaded {
+                    a64!(self.ops ; mov X(B), X(A));
+                }
                 self.constant(*k);
             }
             (Op::Res, _) => {
@@ -404,6 +396,90 @@ impl Compiler<'_> {
             (op, args) => return Err(format!("{op} with operands {args:?} is not supported")),
         }
         Ok(())
+    }
+
+    /// Integer conditional jump to `l` if `left` (B, or A against 0 when
+    /// None) rel A. A backward jump also spends one unit of Count: `subs`
+    /// then `ccmp`, which compares only while the budget lasts and otherwise
+    /// makes the condition false; the fall-through then checks the budget.
+    fn int_jump(&mut self, cond: Cond, l: u32, left: Option<u8>) -> Result<(), String> {
+        let t = self.label(l)?;
+        if !self.backward(l) {
+            match (left, cond) {
+                (None, Cond::Eq) => a64!(self.ops ; cbz X(A), =>t),
+                (None, Cond::Ne) => a64!(self.ops ; cbnz X(A), =>t),
+                (None, _) => {
+                    a64!(self.ops ; cmp XSP(A), #0);
+                    b_int(&mut self.ops, cond, t);
+                }
+                (Some(b), _) => {
+                    a64!(self.ops ; cmp X(b), X(A));
+                    b_int(&mut self.ops, cond, t);
+                }
+            }
+            return Ok(());
+        }
+        // Flags that make `cond` false when the budget has run out.
+        let nzcv: u32 = match cond {
+            Cond::Ne | Cond::Gt => 0b0100,
+            Cond::Ge => 0b1000,
+            _ => 0b0000,
+        };
+        let site = self.site(crate::abi::STEP_LIMIT);
+        a64!(self.ops ; subs X(COUNT), XSP(COUNT), #1);
+        match left {
+            Some(b) => a64!(self.ops ; ccmp X(b), X(A), #nzcv, pl),
+            None => a64!(self.ops ; ccmp X(A), #0, #nzcv, pl),
+        }
+        b_int(&mut self.ops, cond, t);
+        // tbz reaches only 32 KiB: hop over a full-range branch to the stub.
+        let go_on = self.ops.new_dynamic_label();
+        a64!(self.ops
+            ; tbz X(COUNT), #63, =>go_on
+            ; b =>site
+            ; =>go_on
+        );
+        Ok(())
+    }
+
+    /// Call the function in `entry` with first argument `arg` and new frame
+    /// P+n (s.5.2): NP!0 = P and NP!1 = the return address with one `stp`,
+    /// NP!2 = entry and NP!3 = arg with another, then P := NP, A := arg.
+    fn call(&mut self, n: u32, entry: u8, arg: u8) -> Result<(), String> {
+        let ret = self.ops.new_dynamic_label();
+        let off = n as i64 * 8;
+        a64!(self.ops ; adr X(T2), =>ret);
+        if off + 16 <= 504 {
+            let (o0, o2) = (off as i32, off as i32 + 16);
+            a64!(self.ops
+                ; stp X(P), X(T2), [X(P), #o0]
+                ; stp X(entry), X(arg), [X(P), #o2]
+            );
+            add_imm(&mut self.ops, P, P, off);
+        } else {
+            add_imm(&mut self.ops, T0, P, off);
+            a64!(self.ops
+                ; stp X(P), X(T2), [X(T0)]
+                ; stp X(entry), X(arg), [X(T0), #16]
+                ; mov X(P), X(T0)
+            );
+        }
+        if arg != A {
+            a64!(self.ops ; mov X(A), X(arg));
+        }
+        a64!(self.ops ; blr X(entry) ; =>ret);
+        Ok(())
+    }
+
+    /// `l`/`lm`/`lw`: A := value; when the next instruction moves A to B and
+    /// reloads A (`atbl`, `atblp`, `atblg`), load the value into B instead.
+    fn load_constant(&mut self, v: i64, next: Option<Op>) {
+        if matches!(next, Some(Op::Atbl | Op::Atblp | Op::Atblg)) {
+            load_imm(&mut self.ops, B, v);
+            self.b_preloaded = true;
+        } else {
+            self.constant(v);
+        }
     }
 
     /// A := value, remembering it for constant shifts.

@@ -1,18 +1,26 @@
-//! `cintcheck bench`: wall time and Sial instructions per second of the
-//! reference interpreter on the CPU-heavy corpus programs, set against the
-//! real C Cintcode interpreter (CORPUS.md gives its instruction counts; it
-//! runs about 570M Cintcode instructions per second on this kind of machine).
+//! `cintcheck bench`: the engines' speed and work on the CPU-heavy corpus
+//! programs, in one table per engine pair:
+//! * the reference interpreter's wall time and Sial instructions per second,
+//!   set against the real C Cintcode interpreter (CORPUS.md gives its
+//!   instruction counts; it runs about 570M Cintcode instructions per second
+//!   on this kind of machine);
+//! * the a64 backend's compile and execute times, the A64 instructions the
+//!   program executed per Sial instruction the reference executed, and the
+//!   compile speed in Sial instructions per second.
+//!
+//! Timings are printed, never asserted: these machines are noisy.
 
 use std::path::Path;
 use std::time::Instant;
 
+use backend::{A64Options, A64Run};
 use reference::RunConfig;
+use sial::Program;
 
 use crate::corpus::CorpusSettings;
-use crate::engine::Engine;
 use crate::source::read_program;
 
-/// The CPU-heavy programs the issue names.
+/// The CPU-heavy programs the issues name.
 pub const HEAVY: &[&str] = &["nqueens", "primes", "cobench", "fastfib", "pidigs"];
 /// Measured speed of the real 64-bit Cintcode interpreter here (instructions/s).
 pub const CINTCODE_RATE: f64 = 570e6;
@@ -21,10 +29,14 @@ pub const CINTCODE_RATE: f64 = 570e6;
 #[derive(Debug)]
 pub struct BenchRow {
     pub name: String,
-    pub steps: u64,
-    pub seconds: f64,
+    /// Sial instructions the reference executed and its wall time.
+    pub sial_steps: u64,
+    pub reference_seconds: f64,
     /// Cintcode instructions the real system executed (from CORPUS.md).
     pub cintcode_instructions: Option<u64>,
+    /// The a64 run (uncounted, for time) and the A64 instruction count.
+    pub a64: Option<A64Run>,
+    pub a64_instructions: Option<u64>,
 }
 
 /// Cintcode instruction counts per program from the corpus's CORPUS.md table.
@@ -47,63 +59,124 @@ pub fn cintcode_counts(dir: &Path) -> std::collections::HashMap<String, u64> {
     map
 }
 
-/// Run each program once (after one warm-up run of the first) and measure.
-pub fn run_bench(
-    engine: &dyn Engine,
-    dir: &Path,
-    names: &[String],
-) -> Result<Vec<BenchRow>, String> {
+/// Measure each program on the reference and (when `with_a64`) on a64.
+pub fn run_bench(dir: &Path, names: &[String], with_a64: bool) -> Result<Vec<BenchRow>, String> {
     let settings = CorpusSettings::read(dir)?;
     let counts = cintcode_counts(dir);
     let mut rows = Vec::new();
     for name in names {
-        let path = dir.join(format!("{name}.sial"));
-        let program = read_program(&path)?;
+        let program = read_program(&dir.join(format!("{name}.sial")))?;
         let config = RunConfig {
             stack_words: settings.for_program(name).stack.unwrap_or(50_000),
             program_name: name.clone(),
             ..RunConfig::default()
         };
+        let programs = std::slice::from_ref(&program);
         let start = Instant::now();
-        let outcome = engine.run(std::slice::from_ref(&program), &config, None);
-        let seconds = start.elapsed().as_secs_f64();
+        let r = reference::interp::run(programs, &config, None);
+        let reference_seconds = start.elapsed().as_secs_f64();
+        let (a64, a64_instructions) = if with_a64 {
+            a64_measure(programs, &config)
+        } else {
+            (None, None)
+        };
         rows.push(BenchRow {
             name: name.clone(),
-            steps: outcome.steps,
-            seconds,
+            sial_steps: r.steps,
+            reference_seconds,
             cintcode_instructions: counts.get(name).copied(),
+            a64,
+            a64_instructions,
         });
     }
     Ok(rows)
 }
 
-/// The table `cintcheck bench` prints.
-pub fn format_rows(engine: &str, rows: &[BenchRow]) -> String {
-    let mut s = format!(
-        "{:<10} {:>14} {:>9} {:>10} {:>14} {:>10} {:>8}\n",
+/// One timed a64 run, and one that counts A64 instructions.
+fn a64_measure(
+    programs: &[(String, Program)],
+    config: &RunConfig,
+) -> (Option<A64Run>, Option<u64>) {
+    let timed = backend::run_with(programs, config, None, &A64Options::default());
+    let counting = A64Options {
+        count_instructions: true,
+        ..A64Options::default()
+    };
+    let counted = backend::run_with(programs, config, None, &counting);
+    (Some(timed), counted.a64_instructions)
+}
+
+/// The tables `cintcheck bench` prints.
+pub fn format_rows(rows: &[BenchRow]) -> String {
+    let mut s = String::from("reference interpreter against the real C Cintcode interpreter\n");
+    s.push_str(&format!(
+        "{:<10} {:>14} {:>9} {:>10} {:>14} {:>10} {:>7}\n",
         "program", "sial instrs", "wall s", "M instr/s", "cintcode instr", "cintcode s", "ratio"
-    );
+    ));
     for r in rows {
-        let rate = r.steps as f64 / r.seconds / 1e6;
+        let rate = r.sial_steps as f64 / r.reference_seconds / 1e6;
         let (ci, cs, ratio) = match r.cintcode_instructions {
             Some(n) => {
                 let cs = n as f64 / CINTCODE_RATE;
                 (
                     n.to_string(),
                     format!("{cs:.3}"),
-                    format!("{:.2}", r.seconds / cs),
+                    format!("{:.2}", r.reference_seconds / cs),
                 )
             }
             None => ("-".into(), "-".into(), "-".into()),
         };
         s.push_str(&format!(
-            "{:<10} {:>14} {:>9.3} {:>10.1} {:>14} {:>10} {:>8}\n",
-            r.name, r.steps, r.seconds, rate, ci, cs, ratio
+            "{:<10} {:>14} {:>9.3} {:>10.1} {:>14} {:>10} {:>7}\n",
+            r.name, r.sial_steps, r.reference_seconds, rate, ci, cs, ratio
         ));
     }
     s.push_str(&format!(
-        "engine {engine}; ratio = wall time / (Cintcode instructions / {:.0}M per s); below 1 is faster than the C interpreter\n",
+        "ratio = wall time / (Cintcode instructions / {:.0}M per s); below 1 is faster than the C interpreter\n",
         CINTCODE_RATE / 1e6
     ));
+    if rows.iter().all(|r| r.a64.is_none()) {
+        return s;
+    }
+    s.push_str("\na64 backend (under the emulator) against the reference\n");
+    s.push_str(&format!(
+        "{:<10} {:>9} {:>9} {:>9} {:>7} {:>14} {:>9} {:>10} {:>10}\n",
+        "program",
+        "ref s",
+        "compile s",
+        "run s",
+        "a64/ref",
+        "a64 instrs",
+        "a64/sial",
+        "code bytes",
+        "M sial/s"
+    ));
+    for r in rows {
+        let Some(a) = &r.a64 else { continue };
+        let run = a.run_time.as_secs_f64();
+        let compile = a.compile_time.as_secs_f64();
+        let per_sial = r.a64_instructions.map_or("-".to_string(), |n| {
+            format!("{:.2}", n as f64 / r.sial_steps.max(1) as f64)
+        });
+        let count = r
+            .a64_instructions
+            .map_or("-".to_string(), |n| n.to_string());
+        s.push_str(&format!(
+            "{:<10} {:>9.3} {:>9.4} {:>9.3} {:>7.2} {:>14} {:>9} {:>10} {:>10.1}\n",
+            r.name,
+            r.reference_seconds,
+            compile,
+            run,
+            (compile + run) / r.reference_seconds,
+            count,
+            per_sial,
+            a.code_bytes,
+            a.sial_instructions as f64 / compile / 1e6
+        ));
+    }
+    s.push_str(
+        "a64/sial = A64 instructions executed per Sial instruction the reference executed (target <= 2.0);\n\
+         M sial/s = compile speed over all compiled Sial instructions, prelude included (target >= 10)\n",
+    );
     s
 }

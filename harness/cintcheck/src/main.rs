@@ -76,15 +76,31 @@ enum Command {
         #[arg(long, default_value = "readable")]
         to: String,
     },
+    /// Compile a Sial program with the built-in AArch64 backend and list
+    /// each Sial instruction with the AArch64 code it became.
+    Asm {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print the listing (the default; kept for the MC-style command line).
+        #[arg(long)]
+        listing: bool,
+        /// 1: Sial only; 2: with AArch64 instructions; 3: with their encodings.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=3))]
+        level: u8,
+        /// Include the run-time library's Sial prelude.
+        #[arg(long)]
+        prelude: bool,
+    },
     /// List the engines this build has, one per line.
     Engines,
-    /// Measure an engine on the CPU-heavy corpus programs.
+    /// Measure the engines on the CPU-heavy corpus programs.
     Bench {
         /// Corpus directory.
         #[arg(long, default_value = "../shared/corpus")]
         corpus: PathBuf,
-        #[arg(long, default_value = "reference")]
-        engine: String,
+        /// Measure the reference interpreter only.
+        #[arg(long)]
+        reference_only: bool,
         /// Programs to run (default: nqueens primes cobench fastfib pidigs).
         programs: Vec<String>,
     },
@@ -178,6 +194,28 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 ExitCode::FAILURE
             })
         }
+        Command::Asm {
+            files,
+            listing: _,
+            level,
+            prelude,
+        } => {
+            let programs = read_programs(&files)?;
+            let config = RunConfig::default();
+            let (linked, _, compiled) = backend::engine::compile_programs(
+                &programs,
+                &config,
+                &backend::codegen::Options::default(),
+            )?;
+            let level =
+                backend::listing::Level::from_number(level).ok_or("level must be 1, 2 or 3")?;
+            let first = if prelude { 0 } else { linked.prelude_modules() };
+            print!(
+                "{}",
+                backend::listing::listing(&linked, &compiled, first, level)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Engines => {
             for name in engine_names() {
                 println!("{name}");
@@ -196,17 +234,16 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Bench {
             corpus,
-            engine,
+            reference_only,
             programs,
         } => {
-            let engine = engine_by_name(&engine)?;
             let names: Vec<String> = if programs.is_empty() {
                 bench::HEAVY.iter().map(|s| s.to_string()).collect()
             } else {
                 programs
             };
-            let rows = bench::run_bench(engine.as_ref(), &corpus, &names)?;
-            print!("{}", bench::format_rows(engine.name(), &rows));
+            let rows = bench::run_bench(&corpus, &names, !reference_only)?;
+            print!("{}", bench::format_rows(&rows));
             Ok(ExitCode::SUCCESS)
         }
     }

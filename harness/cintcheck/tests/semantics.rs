@@ -792,3 +792,99 @@ fn input_starts_with_the_rest_of_the_command_line() {
     let o = run_text(&text);
     assert_eq!(o.ending, returns(10 * 1000 - 1));
 }
+
+/// Values needing 1, 2, 3 and 4 16-bit chunks, sign boundaries and
+/// logical-immediate shapes (the "MW extension" of cintcode64.md s.2.3).
+const WIDE: &[i64] = &[
+    0,
+    1,
+    -1,
+    0xFFFF,
+    0x1_0000,
+    0x7FFF_FFFF,
+    0x8000_0000,
+    0xFFFF_FFFF,
+    0x1_0000_0000,
+    0x1234_5678,
+    0x1234_0000_5678,
+    0x1234_5678_9ABC,
+    0x1234_5678_9ABC_DEF0,
+    -0x1234_5678_9ABC_DEF0,
+    0x00FF_00FF_00FF_00FF,
+    16_777_215,
+    16_777_216,
+    -16_777_216,
+    i64::MAX,
+    i64::MIN,
+    i64::MIN + 1,
+];
+
+#[test]
+fn wide_constants_through_every_path() {
+    // s.2.4: K is signed 64-bit in l/lm/a/s/atbl; W in const and static.
+    for &v in WIDE {
+        assert_eq!(eval(&format!("  l K{v}")), returns(v), "l {v}");
+        assert_eq!(
+            eval(&format!("  lm K{v}")),
+            returns(v.wrapping_neg()),
+            "lm {v}"
+        );
+        assert_eq!(
+            eval_with("  lw M1", &format!("const M1 W{v}")),
+            returns(v),
+            "lw {v}"
+        );
+        assert_eq!(
+            eval_with("  ll L20", &format!("static L20 W{v}")),
+            returns(v),
+            "static {v}"
+        );
+        assert_eq!(
+            eval(&format!("  l K7\n  a K{v}")),
+            returns(7i64.wrapping_add(v)),
+            "a {v}"
+        );
+        assert_eq!(
+            eval(&format!("  l K7\n  s K{v}")),
+            returns(7i64.wrapping_sub(v)),
+            "s {v}"
+        );
+        assert_eq!(
+            eval(&format!("  l K7\n  atbl K{v}\n  sub")),
+            returns(7i64.wrapping_sub(v)),
+            "atbl {v}"
+        );
+        // Increments and offsets with wide K.
+        assert_eq!(
+            eval(&format!("  l K3\n  sp P5\n  ikp K{v} P5\n  lp P5")),
+            returns(3i64.wrapping_add(v)),
+            "ikp {v}"
+        );
+        // A switch on the wide value: swb key and the default.
+        let body = format!("  lw M1\n  swb L20 K{v} L21\nlab L20\n  l K0\n  rtn\nlab L21\n  l K1");
+        assert_eq!(
+            eval_with(&body, &format!("const M1 W{v}")),
+            returns(1),
+            "swb key {v}"
+        );
+        assert_eq!(
+            eval_with(&body, &format!("const M1 W{}", v.wrapping_add(1))),
+            returns(0),
+            "swb miss {v}"
+        );
+    }
+}
+
+#[test]
+fn large_frame_offsets_and_global_numbers() {
+    // P offsets beyond the 12-bit scaled load range and globals above 4095.
+    for n in [4095u32, 4096, 5000, 40_000] {
+        assert_eq!(
+            eval(&format!("  l K{n}\n  sp P{n}\n  l K0\n  lp P{n}")),
+            returns(n as i64),
+            "P{n}"
+        );
+    }
+    let text = "entry \"start\"\nlab L10\n  l K77\n  sg G5000\n  l K0\n  lg G5000\n  ikg K1 G5000\n  rtn\nglobal G1 L10 G5000\n";
+    assert_eq!(run_text(text).ending, returns(78));
+}

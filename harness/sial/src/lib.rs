@@ -69,7 +69,7 @@ pub use compact::{parse_compact, print_compact};
 pub use error::{ErrorKind, SialError};
 pub use model::{Args, Instr, Module, Pos, Program};
 pub use opcode::{Op, Shape, ALL_OPS};
-pub use readable::{parse_readable, print_readable};
+pub use readable::{parse_readable, print_instr, print_readable};
 pub use validate::validate;
 
 /// The text form of a Sial source.

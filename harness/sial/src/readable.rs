@@ -638,6 +638,14 @@ fn write_args(out: &mut String, args: &Args) {
     }
 }
 
+/// One instruction in the readable form (mnemonic and operands), as used
+/// by listings.
+pub fn print_instr(i: &Instr) -> String {
+    let mut out = i.op.name().to_string();
+    write_args(&mut out, &i.args);
+    out
+}
+
 /// Print a program in the readable form: every module between `modstart`
 /// and `modend` (modules separated by an empty line), executable
 /// instructions indented by two spaces, directives (labels, entry, data,
@@ -654,8 +662,7 @@ pub fn print_readable(p: &Program) -> String {
             if !i.op.is_directive() {
                 out.push_str("  ");
             }
-            out.push_str(i.op.name());
-            write_args(&mut out, &i.args);
+            out.push_str(&print_instr(i));
             out.push('\n');
         }
         out.push_str("modend\n");
