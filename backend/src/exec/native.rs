@@ -9,8 +9,11 @@
 //! `finish` as the emulator path) and writes the outcome to a pipe as JSON;
 //! the parent reads it, or classifies the signal that killed the child.
 //!
-//! Not available: stdout is handed to `tee` only when the run ends, and A64
-//! instructions are not counted.
+//! A wild access or a jump to a non-code address raises a signal in the
+//! child; its handler reads the fault address, pc and x30 and classifies the
+//! fault the same way as the emulator path. A child that dies otherwise is
+//! reported from its wait status. Not available natively: stdout reaches
+//! `tee` only when the run ends, and A64 instructions are not counted.
 
 use std::io::{Read, Write};
 use std::os::fd::FromRawFd;
@@ -22,7 +25,7 @@ use reference::runtime::library;
 use reference::runtime::{float, sys, Frame, Stop};
 use reference::{Ending, Outcome};
 
-use super::{EmuEnd, HostStop, RunState};
+use super::{EmuEnd, ErrorKind, HostStop, RunState};
 use crate::abi::{Slot, SLOTS};
 use crate::codegen::Compiled;
 use crate::engine::{finish, prepare, registers};
@@ -46,21 +49,21 @@ fn child() -> &'static mut Child {
     unsafe { &mut *CHILD }
 }
 
-/// End the child: conclude the run, send the outcome, exit.
+/// End the child from a host entry: conclude the run, send the outcome, exit.
 fn stop_child(stop: HostStop) -> ! {
+    end_child(EmuEnd::Host, Some(stop), None)
+}
+
+/// End the child: conclude the run as the emulator path does, send the
+/// outcome, exit.
+fn end_child(end: EmuEnd, stop: Option<HostStop>, bad_address: Option<u64>) -> ! {
     let c = child();
     let mut state = c.state.take().expect("run state present");
-    state.stop = Some(stop);
+    state.stop = stop;
+    state.bad_address = bad_address;
     // SAFETY: linked/compiled outlive the child (it exits here).
     let (linked, compiled) = unsafe { (&*c.linked, &*c.compiled) };
-    let outcome = finish(
-        EmuEnd::Host,
-        state,
-        &c.layout,
-        linked,
-        compiled,
-        c.code_base,
-    );
+    let outcome = finish(end, state, &c.layout, linked, compiled, c.code_base);
     let text = serde_json_like(&outcome);
     // SAFETY: fd is the write end of the pipe, owned by the child.
     let mut f = unsafe { std::fs::File::from_raw_fd(c.fd) };
@@ -146,6 +149,68 @@ extern "C" fn host_fault(code: i64, site: u64) -> ! {
 
 extern "C" fn host_exit(code: i64) -> ! {
     stop_child(HostStop::Exit(code))
+}
+
+/// A synchronous fault in the generated code (wild access, jump to a
+/// non-code address): classify it from the fault address, pc and x30 exactly
+/// as the emulator path classifies Unicorn's errors. The child exits here.
+extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uctx: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo and ucontext for SA_SIGINFO.
+    let addr = unsafe { (*info).si_addr() } as u64;
+    let (pc, lr) = pc_lr(uctx);
+    let kind = match sig {
+        libc::SIGSEGV | libc::SIGBUS if addr == pc => ErrorKind::Fetch,
+        libc::SIGSEGV | libc::SIGBUS => ErrorKind::Memory,
+        _ => ErrorKind::Other,
+    };
+    let end = EmuEnd::Error {
+        error: format!("signal {sig}"),
+        kind,
+        pc,
+        lr,
+    };
+    end_child(end, None, Some(addr))
+}
+
+#[cfg(target_os = "linux")]
+fn pc_lr(uctx: *mut libc::c_void) -> (u64, u64) {
+    let uc = uctx as *const libc::ucontext_t;
+    // SAFETY: a valid ucontext from the kernel.
+    unsafe { ((*uc).uc_mcontext.pc, (*uc).uc_mcontext.regs[30]) }
+}
+
+#[cfg(target_os = "macos")]
+fn pc_lr(uctx: *mut libc::c_void) -> (u64, u64) {
+    let uc = uctx as *const libc::ucontext_t;
+    // SAFETY: a valid ucontext from the kernel; uc_mcontext points to its
+    // machine context.
+    unsafe {
+        let mc = (*uc).uc_mcontext;
+        ((*mc).__ss.__pc, (*mc).__ss.__lr)
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn pc_lr(_uctx: *mut libc::c_void) -> (u64, u64) {
+    (0, 0)
+}
+
+fn install_signal_handlers() {
+    for sig in [
+        libc::SIGSEGV,
+        libc::SIGBUS,
+        libc::SIGILL,
+        libc::SIGTRAP,
+        libc::SIGFPE,
+    ] {
+        // SAFETY: a zeroed sigaction with our SA_SIGINFO handler.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_signal as *const () as usize;
+            sa.sa_flags = libc::SA_SIGINFO;
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
 }
 
 /// Run natively in a child process.
@@ -261,6 +326,7 @@ fn run_child(linked: &Linked, compiled: &Compiled, config: &RunConfig, fd: i32) 
     });
     // SAFETY: single-threaded child; the pointer stays valid until _exit.
     unsafe { CHILD = Box::into_raw(child_state) };
+    install_signal_handlers();
     let reg = |r: u8| regs.iter().find(|(n, _)| *n == r).map_or(0, |(_, v)| *v);
     let entry = code_base + compiled.entry as u64;
     // SAFETY: jumps into generated code that follows the register contract of
