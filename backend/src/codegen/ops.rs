@@ -301,8 +301,7 @@ impl Compiler<'_> {
             (Op::Chgco, _) => {
                 // s.6.3: PC := P!1; m[G!7] := P!0; G!7 := P!4; P := m[P!4] (saved form).
                 a64!(self.ops
-                    ; ldr x30, [X(P), #8]
-                    ; ldr X(T0), [X(P)]
+                    ; ldp X(T0), x30, [X(P)]
                     ; ldr X(T1), [X(G), #56]
                     ; str X(T0), [X(ZERO), X(T1), lsl #3]
                     ; ldr X(T2), [X(P), #32]

@@ -180,3 +180,28 @@ pub fn format_rows(rows: &[BenchRow]) -> String {
     );
     s
 }
+
+/// Compile speed of the a64 backend over every program of `dir`: total Sial
+/// instructions compiled (prelude included) and the best of `rounds` total
+/// compile times.
+pub fn compile_speed(dir: &Path, rounds: usize) -> Result<(usize, f64), String> {
+    let programs: Vec<_> = crate::corpus::programs_in(dir)?
+        .into_iter()
+        .map(|(_, p)| read_program(&p))
+        .collect::<Result<_, _>>()?;
+    let config = RunConfig::default();
+    let opts = backend::codegen::Options::default();
+    let mut best = f64::MAX;
+    let mut instructions = 0;
+    for _ in 0..rounds.max(1) {
+        let start = Instant::now();
+        instructions = 0;
+        for p in &programs {
+            let (_, _, c) =
+                backend::engine::compile_programs(std::slice::from_ref(p), &config, &opts)?;
+            instructions += c.sial_instructions;
+        }
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    Ok((instructions, best))
+}

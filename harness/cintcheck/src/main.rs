@@ -244,6 +244,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             let rows = bench::run_bench(&corpus, &names, !reference_only)?;
             print!("{}", bench::format_rows(&rows));
+            if !reference_only {
+                let (n, secs) = bench::compile_speed(&corpus, 5)?;
+                println!(
+                    "\na64 compile speed over the whole corpus: {n} Sial instructions in {:.2} ms = {:.1}M Sial instructions/s (target >= 10)",
+                    secs * 1e3,
+                    n as f64 / secs / 1e6
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
