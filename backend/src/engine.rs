@@ -71,6 +71,7 @@ pub fn run_with(
             stdout: Vec::new(),
             ending: reference::Ending::EngineError(m),
             steps: 0,
+            globals: Vec::new(),
         },
         compile_time,
         run_time: Duration::ZERO,
@@ -165,6 +166,7 @@ pub(crate) fn prepare(
     );
     rt.out.tee = tee;
     rt.out.limit = config.stdout_limit;
+    rt.capture = config.capture_globals.clone();
     let code_addr = |m: usize, l: u32| -> i64 {
         compiled.labels[m]
             .get(&l)
@@ -223,6 +225,7 @@ pub(crate) fn finish(
         stdout: std::mem::take(&mut state.rt.out.stdout),
         ending,
         steps: state.instructions,
+        globals: std::mem::take(&mut state.rt.captured),
     }
 }
 

@@ -266,6 +266,7 @@ pub fn execute(
                 stdout: Vec::new(),
                 ending,
                 steps: 0,
+                globals: Vec::new(),
             }
         }
     };
@@ -282,6 +283,7 @@ fn run_child(linked: &Linked, compiled: &Compiled, config: &RunConfig, fd: i32) 
             stdout: Vec::new(),
             ending: Ending::EngineError(m),
             steps: 0,
+            globals: Vec::new(),
         };
         // SAFETY: the pipe's write end.
         let mut f = unsafe { std::fs::File::from_raw_fd(fd) };

@@ -3,6 +3,9 @@
 //! the corpus checker and the benchmark; `main.rs` is the command line.
 
 pub mod bench;
+pub mod case;
 pub mod corpus;
 pub mod engine;
+pub mod report;
+pub mod runner;
 pub mod source;

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cintcheck::bench;
 use cintcheck::corpus::{run_corpus, CorpusOptions};
 use cintcheck::engine::{engine_by_name, engine_names};
 use cintcheck::source::read_programs;
+use cintcheck::{bench, case, report, runner};
 use reference::RunConfig;
 
 #[derive(Parser)]
@@ -50,6 +50,49 @@ enum Command {
         /// Print how the run ended and the step count on stderr.
         #[arg(long, short)]
         verbose: bool,
+    },
+    /// Run the TOML suite: every case on every engine, judged against its
+    /// expectations and against the reference.
+    Run {
+        /// Case files or directories (default: cases).
+        paths: Vec<PathBuf>,
+        /// Engines (repeatable; default: reference and a64).
+        #[arg(long = "engine")]
+        engines: Vec<String>,
+        /// Only cases whose name contains this text.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Only cases with this tag (repeatable).
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Run shard K of N (1-based), e.g. 2/4.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Write report.json, junit.xml, matrix.html and matrix.md here.
+        #[arg(long)]
+        report_dir: Option<PathBuf>,
+        /// Print every result, not only the failures.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Show one case: its program, the outcome on each engine, and the verdicts.
+    Show {
+        /// The case's full name (as `run` prints it).
+        name: String,
+        #[arg(long, default_value = "cases")]
+        cases: PathBuf,
+        #[arg(long = "engine")]
+        engines: Vec<String>,
+    },
+    /// Merge JSON reports (e.g. of shards) into one, writing every report form.
+    Merge {
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        #[arg(long)]
+        report_dir: PathBuf,
     },
     /// Run every NAME.sial in DIR and compare stdout with NAME.out.
     Corpus {
@@ -104,6 +147,21 @@ enum Command {
         /// Programs to run (default: nqueens primes cobench fastfib pidigs).
         programs: Vec<String>,
     },
+}
+
+/// A progress bar on stderr, only when it is a terminal and the run is long.
+fn progress_bar(total: usize) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if total < 50 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} cases {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 fn main() -> ExitCode {
@@ -216,6 +274,129 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Run {
+            paths,
+            engines,
+            filter,
+            tags,
+            shard,
+            jobs,
+            report_dir,
+            verbose,
+        } => {
+            if let Some(n) = jobs {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build_global()
+                    .map_err(|e| e.to_string())?;
+            }
+            let engines = if engines.is_empty() {
+                engine_names().iter().map(|s| s.to_string()).collect()
+            } else {
+                engines
+            };
+            for e in &engines {
+                engine_by_name(e)?;
+            }
+            let paths = if paths.is_empty() {
+                vec![PathBuf::from("cases")]
+            } else {
+                paths
+            };
+            let shard = shard.as_deref().map(parse_shard).transpose()?;
+            let (cases, mut results) = load_cases(&paths, &engines);
+            let opts = runner::RunOptions {
+                engines: engines.clone(),
+                filter,
+                tags,
+                shard,
+            };
+            let selected = runner::select(&cases, &opts);
+            let bar = progress_bar(selected.len());
+            let tick = |done: usize, _total: usize| {
+                if let Some(b) = &bar {
+                    b.set_position(done as u64);
+                }
+            };
+            results.extend(runner::run_cases(&selected, &engines, &tick));
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            for r in &results {
+                if verbose || r.verdict.is_failure() {
+                    print_result(r);
+                }
+            }
+            let report = report::RunReport::new(engines, shard, results);
+            if let Some(dir) = report_dir {
+                report.write_all(&dir)?;
+                println!("reports written to {}", dir.display());
+            }
+            println!("{}", report.totals.line());
+            Ok(if report.totals.failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Show {
+            name,
+            cases,
+            engines,
+        } => {
+            let engines = if engines.is_empty() {
+                engine_names().iter().map(|s| s.to_string()).collect()
+            } else {
+                engines
+            };
+            let (all, errors) = load_cases(std::slice::from_ref(&cases), &engines);
+            for e in errors.iter().filter(|e| e.case == name) {
+                print_result(e);
+            }
+            let case = all
+                .iter()
+                .find(|c| c.name == name)
+                .ok_or_else(|| format!("no case named `{name}` under {}", cases.display()))?;
+            println!("# {} ({}:{})", case.name, case.file.display(), case.line);
+            if let Some(spec) = &case.spec {
+                println!("# spec: {spec}");
+            }
+            println!("{}", case.to_toml());
+            let programs = case.programs()?;
+            let mut config = case.config();
+            config.capture_globals = case.compare_globals.clone();
+            for e in &engines {
+                let engine = engine_by_name(e)?;
+                let o = engine.run(&programs, &config, None);
+                println!("== {e}: {}", o.ending);
+                println!("{}", String::from_utf8_lossy(&o.stdout_without_cr()));
+                for (g, v) in &o.globals {
+                    println!("   G{g} = {v}");
+                }
+            }
+            let objs: Vec<_> = engines.iter().map(|e| engine_by_name(e)).collect();
+            for r in runner::run_case(case, &engines, &objs) {
+                print_result(&r);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Merge {
+            reports,
+            report_dir,
+        } => {
+            let parts = reports
+                .iter()
+                .map(|p| report::RunReport::read_json(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            let merged = report::RunReport::merge(parts);
+            merged.write_all(&report_dir)?;
+            println!("{}", merged.totals.line());
+            Ok(if merged.totals.failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Engines => {
             for name in engine_names() {
                 println!("{name}");
@@ -253,6 +434,105 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 );
             }
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Read every case under `paths`; a malformed file becomes an error result
+/// (one per engine), so it appears in every report.
+fn load_cases(paths: &[PathBuf], engines: &[String]) -> (Vec<case::Case>, Vec<runner::CaseResult>) {
+    let mut cases = Vec::new();
+    let mut errors = Vec::new();
+    for file in case::discover(paths) {
+        let root = paths
+            .iter()
+            .find(|p| file.starts_with(p) && p.is_dir())
+            .cloned()
+            .unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
+        match case::read_file(&root, &file) {
+            Ok(c) => cases.extend(c),
+            Err(e) => {
+                for engine in engines {
+                    errors.push(runner::CaseResult {
+                        case: format!("{}/<file>", case::file_prefix(&root, &file)),
+                        engine: engine.clone(),
+                        verdict: runner::Verdict::Error {
+                            message: e.to_string(),
+                        },
+                        ending: None,
+                        seconds: 0.0,
+                        file: file.display().to_string(),
+                        line: e.line,
+                        tags: Vec::new(),
+                        opcodes: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
+    // Two cases with one name would make reports ambiguous.
+    let mut seen = std::collections::HashMap::new();
+    for c in &cases {
+        if let Some((f, l)) = seen.insert(c.name.clone(), (c.file.clone(), c.line)) {
+            for engine in engines {
+                errors.push(runner::CaseResult {
+                    case: c.name.clone(),
+                    engine: engine.clone(),
+                    verdict: runner::Verdict::Error {
+                        message: format!(
+                            "{}:{}: duplicate case name (also at {}:{l})",
+                            c.file.display(),
+                            c.line,
+                            f.display()
+                        ),
+                    },
+                    ending: None,
+                    seconds: 0.0,
+                    file: c.file.display().to_string(),
+                    line: c.line,
+                    tags: c.tags.clone(),
+                    opcodes: Vec::new(),
+                });
+            }
+        }
+    }
+    (cases, errors)
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let (k, n) = s.split_once('/').ok_or("--shard takes K/N, e.g. 1/4")?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| "--shard: K is not a number")?,
+        n.trim().parse().map_err(|_| "--shard: N is not a number")?,
+    );
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("--shard {s}: need 1 <= K <= N"));
+    }
+    Ok((k, n))
+}
+
+fn print_result(r: &runner::CaseResult) {
+    let mark = match &r.verdict {
+        runner::Verdict::Pass => "PASS",
+        runner::Verdict::Mismatch { flaky: true, .. } => "FAIL (flaky)",
+        runner::Verdict::Mismatch { .. } => "FAIL",
+        runner::Verdict::ExpectedFailure { .. } => "XFAIL",
+        runner::Verdict::UnexpectedPass { .. } => "XPASS",
+        runner::Verdict::Skipped { .. } => "SKIP",
+        runner::Verdict::Error { .. } => "ERROR",
+    };
+    println!("{mark} {}::{}  ({}:{})", r.engine, r.case, r.file, r.line);
+    let detail = match &r.verdict {
+        runner::Verdict::Mismatch { detail, .. } => Some(detail.as_str()),
+        runner::Verdict::ExpectedFailure { reason }
+        | runner::Verdict::UnexpectedPass { reason }
+        | runner::Verdict::Skipped { reason } => Some(reason.as_str()),
+        runner::Verdict::Error { message } => Some(message.as_str()),
+        runner::Verdict::Pass => None,
+    };
+    if let Some(d) = detail {
+        for line in d.lines() {
+            println!("    {line}");
         }
     }
 }

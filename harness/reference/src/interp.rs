@@ -1225,6 +1225,7 @@ pub fn run_with(
         stdout: Vec::new(),
         ending: Ending::EngineError(m),
         steps: 0,
+        globals: Vec::new(),
     };
     let layout = match load::layout(&linked, 0, config.memory_words) {
         Ok(l) => l,
@@ -1246,6 +1247,7 @@ pub fn run_with(
     );
     rt.out.tee = tee;
     rt.out.limit = config.stdout_limit;
+    rt.capture = config.capture_globals.clone();
     let host = |i: usize| HOST_BASE + i as i64;
     if let Err(s) = load::initialise(
         &mut mem,
@@ -1283,5 +1285,6 @@ pub fn run_with(
         stdout: std::mem::take(&mut rt.out.stdout),
         ending,
         steps: budget - fuel,
+        globals: std::mem::take(&mut rt.captured),
     }
 }

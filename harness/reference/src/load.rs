@@ -46,6 +46,8 @@ pub struct RunConfig {
     pub program_name: String,
     /// Most stdout bytes kept before the run is stopped as runaway output.
     pub stdout_limit: usize,
+    /// Globals whose final values the outcome reports.
+    pub capture_globals: Vec<u32>,
 }
 
 impl Default for RunConfig {
@@ -58,6 +60,7 @@ impl Default for RunConfig {
             stdin: Vec::new(),
             program_name: "program".to_string(),
             stdout_limit: crate::runtime::output::DEFAULT_LIMIT,
+            capture_globals: Vec::new(),
         }
     }
 }

@@ -140,6 +140,9 @@ pub struct Outcome {
     /// Work done, in the engine's own unit (Sial instructions for the
     /// reference interpreter).
     pub steps: u64,
+    /// Final values of the globals named in `RunConfig::capture_globals`.
+    #[serde(default)]
+    pub globals: Vec<(u32, i64)>,
 }
 
 impl Outcome {

@@ -105,6 +105,9 @@ pub struct Runtime {
     pub console_in: i64,
     /// Name used in the CLI's `NAME failed returncode N` message.
     pub program_name: String,
+    /// Globals to read when the run ends ([`Runtime::conclude`]), and their values.
+    pub capture: Vec<u32>,
+    pub captured: Vec<(u32, i64)>,
 }
 
 impl Runtime {
@@ -126,6 +129,8 @@ impl Runtime {
             console_out: 0,
             console_in: 0,
             program_name: name.to_string(),
+            capture: Vec::new(),
+            captured: Vec::new(),
         }
     }
 
@@ -173,6 +178,11 @@ impl Runtime {
         at: Option<crate::outcome::Location>,
     ) -> crate::outcome::Ending {
         use crate::outcome::Ending;
+        self.captured = self
+            .capture
+            .iter()
+            .map(|&g| (g, mem.global(g as i64).unwrap_or(0)))
+            .collect();
         match result {
             Ok(code) => {
                 let r2 = mem.global(crate::memory::RESULT2).unwrap_or(0);

@@ -1,0 +1,449 @@
+//! The differential runner: every case on every selected engine, in
+//! parallel, each (case, engine) judged against the case's expectations
+//! (written from the spec, so the reference is judged too) and, for engines
+//! other than the reference, against the reference's outcome. A mismatch is
+//! run again once and labelled deterministic or flaky. Every (case, engine)
+//! gets exactly one [`Verdict`]: totals always add up.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use reference::{Ending, Outcome};
+use serde::{Deserialize, Serialize};
+
+use crate::case::{Case, FloatPolicy};
+use crate::engine::{engine_by_name, Engine};
+
+/// The judgement of one (case, engine).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "kebab-case")]
+pub enum Verdict {
+    Pass,
+    /// The outcome differs from the expectations or from the reference;
+    /// `detail` shows the first difference; `flaky` when a re-run differed.
+    Mismatch {
+        detail: String,
+        flaky: bool,
+    },
+    /// Failed, as the case says this engine does (`xfail`).
+    ExpectedFailure {
+        reason: String,
+    },
+    /// Passed although the case says this engine fails: a failure.
+    UnexpectedPass {
+        reason: String,
+    },
+    Skipped {
+        reason: String,
+    },
+    /// The case could not be run (bad program) or the engine failed.
+    Error {
+        message: String,
+    },
+}
+
+impl Verdict {
+    /// Counts as a failure of the run.
+    pub fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            Verdict::Mismatch { .. } | Verdict::UnexpectedPass { .. } | Verdict::Error { .. }
+        )
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Mismatch { .. } => "mismatch",
+            Verdict::ExpectedFailure { .. } => "expected-failure",
+            Verdict::UnexpectedPass { .. } => "unexpected-pass",
+            Verdict::Skipped { .. } => "skipped",
+            Verdict::Error { .. } => "error",
+        }
+    }
+}
+
+/// One (case, engine) result.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CaseResult {
+    pub case: String,
+    pub engine: String,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    /// How the run ended (`returned 3`, `fault 5 (...) at ...`), if it ran.
+    pub ending: Option<String>,
+    pub seconds: f64,
+    pub file: String,
+    pub line: usize,
+    pub tags: Vec<String>,
+    /// Opcodes the case's own program uses (for the coverage matrix).
+    pub opcodes: Vec<String>,
+}
+
+/// Options of a suite run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub engines: Vec<String>,
+    /// Only cases whose name contains this text.
+    pub filter: Option<String>,
+    /// Only cases with one of these tags.
+    pub tags: Vec<String>,
+    /// Run shard k of n (1-based): cases whose index in name order is k-1 mod n.
+    pub shard: Option<(usize, usize)>,
+}
+
+/// Select the cases of a run (filter, tags, shard), in name order.
+pub fn select<'a>(cases: &'a [Case], opts: &RunOptions) -> Vec<&'a Case> {
+    let mut v: Vec<&Case> = cases
+        .iter()
+        .filter(|c| {
+            opts.filter
+                .as_ref()
+                .is_none_or(|f| c.name.contains(f.as_str()))
+        })
+        .filter(|c| opts.tags.is_empty() || c.tags.iter().any(|t| opts.tags.contains(t)))
+        .collect();
+    v.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some((k, n)) = opts.shard {
+        v = v
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == k - 1)
+            .map(|(_, c)| c)
+            .collect();
+    }
+    v
+}
+
+/// Opcode names used by the case's programs (not the prelude).
+pub fn opcodes_of(programs: &[(String, sial::Program)]) -> Vec<String> {
+    let mut set = BTreeSet::new();
+    for (_, p) in programs {
+        for m in &p.modules {
+            for i in &m.instrs {
+                set.insert(i.op.name().to_string());
+            }
+        }
+    }
+    set.into_iter().collect()
+}
+
+/// Run the selected cases on the engines. `progress` is called after each
+/// case with (done, total).
+pub fn run_cases(
+    cases: &[&Case],
+    engines: &[String],
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Vec<CaseResult> {
+    let done = AtomicUsize::new(0);
+    let total = cases.len();
+    let engine_objs: Vec<Result<Box<dyn Engine>, String>> =
+        engines.iter().map(|e| engine_by_name(e)).collect();
+    let per_case: Vec<Vec<CaseResult>> = cases
+        .par_iter()
+        .map(|case| {
+            let r = run_case(case, engines, &engine_objs);
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+            r
+        })
+        .collect();
+    per_case.into_iter().flatten().collect()
+}
+
+/// Run one case on every engine, in the given engine order.
+pub fn run_case(
+    case: &Case,
+    engines: &[String],
+    engine_objs: &[Result<Box<dyn Engine>, String>],
+) -> Vec<CaseResult> {
+    let result = |engine: &str,
+                  verdict: Verdict,
+                  ending: Option<String>,
+                  seconds: f64,
+                  opcodes: &[String]| CaseResult {
+        case: case.name.clone(),
+        engine: engine.to_string(),
+        verdict,
+        ending,
+        seconds,
+        file: case.file.display().to_string(),
+        line: case.line,
+        tags: case.tags.clone(),
+        opcodes: opcodes.to_vec(),
+    };
+    let programs = match case.programs() {
+        Ok(p) => p,
+        Err(message) => {
+            return engines
+                .iter()
+                .map(|e| {
+                    result(
+                        e,
+                        Verdict::Error {
+                            message: message.clone(),
+                        },
+                        None,
+                        0.0,
+                        &[],
+                    )
+                })
+                .collect()
+        }
+    };
+    let opcodes = opcodes_of(&programs);
+    let mut config = case.config();
+    config.capture_globals = case.compare_globals.clone();
+    // The reference outcome is what other engines are compared with.
+    let needs_reference = engines.iter().any(|e| e != "reference");
+    let reference = needs_reference.then(|| reference::interp::run(&programs, &config, None));
+    let mut out = Vec::new();
+    for (name, engine) in engines.iter().zip(engine_objs) {
+        if let Some(reason) = case.skip.get(name) {
+            out.push(result(
+                name,
+                Verdict::Skipped {
+                    reason: reason.clone(),
+                },
+                None,
+                0.0,
+                &opcodes,
+            ));
+            continue;
+        }
+        let engine = match engine {
+            Ok(e) => e,
+            Err(m) => {
+                out.push(result(
+                    name,
+                    Verdict::Error { message: m.clone() },
+                    None,
+                    0.0,
+                    &opcodes,
+                ));
+                continue;
+            }
+        };
+        let start = Instant::now();
+        let outcome = if name == "reference" {
+            reference
+                .clone()
+                .unwrap_or_else(|| engine.run(&programs, &config, None))
+        } else {
+            engine.run(&programs, &config, None)
+        };
+        let seconds = start.elapsed().as_secs_f64();
+        let reference_outcome = if name == "reference" {
+            None
+        } else {
+            reference.as_ref()
+        };
+        let problems = judge(case, &outcome, reference_outcome);
+        let ending = Some(outcome.ending.to_string());
+        let xfail = case.xfail.get(name);
+        let verdict = match (problems, xfail) {
+            (None, None) => Verdict::Pass,
+            (None, Some(reason)) => Verdict::UnexpectedPass {
+                reason: reason.clone(),
+            },
+            (Some(_), Some(reason)) => Verdict::ExpectedFailure {
+                reason: reason.clone(),
+            },
+            (Some(detail), None) => {
+                if let Ending::EngineError(m) = &outcome.ending {
+                    Verdict::Error { message: m.clone() }
+                } else {
+                    // Run again once: the same outcome means deterministic.
+                    let again = engine.run(&programs, &config, None);
+                    Verdict::Mismatch {
+                        detail,
+                        flaky: again != outcome,
+                    }
+                }
+            }
+        };
+        out.push(result(name, verdict, ending, seconds, &opcodes));
+    }
+    out
+}
+
+fn word_eq(policy: FloatPolicy, is_float: bool, a: i64, b: i64) -> bool {
+    if is_float || policy != FloatPolicy::Bitwise {
+        policy.equal(a, b)
+    } else {
+        a == b
+    }
+}
+
+fn show_word(v: i64) -> String {
+    let f = f64::from_bits(v as u64);
+    format!("{v} (#x{:016X}, as float {f:e})", v as u64)
+}
+
+/// The first difference between two stdouts, by line.
+pub fn first_stdout_difference(want: &[u8], got: &[u8]) -> String {
+    let (w, g) = (String::from_utf8_lossy(want), String::from_utf8_lossy(got));
+    let wl: Vec<&str> = w.split('\n').collect();
+    let gl: Vec<&str> = g.split('\n').collect();
+    for i in 0..wl.len().max(gl.len()) {
+        let (a, b) = (wl.get(i), gl.get(i));
+        if a != b {
+            let show =
+                |x: Option<&&str>| x.map_or("<end of output>".to_string(), |s| format!("{s:?}"));
+            return format!(
+                "stdout line {}: expected {}, got {}",
+                i + 1,
+                show(a),
+                show(b)
+            );
+        }
+    }
+    format!("stdout differs ({} vs {} bytes)", want.len(), got.len())
+}
+
+/// Problems of `outcome`: against the case's expectations, then against the
+/// reference's outcome. None when there are none.
+pub fn judge(case: &Case, outcome: &Outcome, reference: Option<&Outcome>) -> Option<String> {
+    let mut problems = Vec::new();
+    let e = &case.expect;
+    let policy = case.float;
+    if let Some((want, is_float)) = e.result {
+        match &outcome.ending {
+            Ending::Returned { code } if word_eq(policy, is_float, want, *code) => {}
+            Ending::Returned { code } => problems.push(format!(
+                "result: expected {}, got {}",
+                show_word(want),
+                show_word(*code)
+            )),
+            other => problems.push(format!(
+                "result: expected {}, but the run ended: {other}",
+                show_word(want)
+            )),
+        }
+    }
+    if let Some(want) = e.fault {
+        match &outcome.ending {
+            Ending::Fault { code, .. } if *code == want => {}
+            other => problems.push(format!("expected fault {want}, but the run ended: {other}")),
+        }
+    }
+    if let Some(want) = &e.ending {
+        if outcome.ending.kind() != want {
+            problems.push(format!(
+                "expected the run to end as {want}, but it ended: {}",
+                outcome.ending
+            ));
+        }
+    }
+    if let Some(want) = &e.stdout {
+        let got = outcome.stdout_without_cr();
+        if got != want.as_bytes() {
+            problems.push(first_stdout_difference(want.as_bytes(), &got));
+        }
+    }
+    if let Some(want) = &e.stdout_raw {
+        if outcome.stdout != want.as_bytes() {
+            problems.push(format!(
+                "raw {}",
+                first_stdout_difference(want.as_bytes(), &outcome.stdout)
+            ));
+        }
+    }
+    for &(g, want, is_float) in &e.globals {
+        match outcome.globals.iter().find(|x| x.0 == g) {
+            Some(&(_, got)) if word_eq(policy, is_float, want, got) => {}
+            Some(&(_, got)) => problems.push(format!(
+                "G{g}: expected {}, got {}",
+                show_word(want),
+                show_word(got)
+            )),
+            None => problems.push(format!("G{g}: not reported")),
+        }
+    }
+    if let Some(r) = reference {
+        if let Some(d) = differ(case, r, outcome) {
+            problems.push(format!("differs from the reference: {d}"));
+        }
+    }
+    (!problems.is_empty()).then(|| problems.join("\n"))
+}
+
+/// The first difference between the reference's outcome and another's.
+pub fn differ(case: &Case, r: &Outcome, o: &Outcome) -> Option<String> {
+    if r.stdout != o.stdout {
+        return Some(first_stdout_difference(&r.stdout, &o.stdout));
+    }
+    let same_end = match (&r.ending, &o.ending) {
+        (Ending::Returned { code: a }, Ending::Returned { code: b }) => {
+            let is_float = case.expect.result.is_some_and(|x| x.1);
+            word_eq(case.float, is_float, *a, *b)
+        }
+        (
+            Ending::Fault {
+                code: a, at: la, ..
+            },
+            Ending::Fault {
+                code: b, at: lb, ..
+            },
+        ) => a == b && la.as_ref().map(|l| l.line) == lb.as_ref().map(|l| l.line),
+        // Each engine counts its own budget; a wild access or jump is
+        // classified, its exact address engine-specific.
+        (Ending::StepLimit { .. }, Ending::StepLimit { .. })
+        | (Ending::BadAddress { .. }, Ending::BadAddress { .. })
+        | (Ending::BadJump { .. }, Ending::BadJump { .. })
+        | (Ending::Quit, Ending::Quit)
+        | (Ending::OutputLimit { .. }, Ending::OutputLimit { .. }) => true,
+        _ => false,
+    };
+    if !same_end {
+        return Some(format!("reference {}, this engine {}", r.ending, o.ending));
+    }
+    for (g, a) in &r.globals {
+        let b = o.globals.iter().find(|x| x.0 == *g).map(|x| x.1);
+        if b.is_none_or(|b| !word_eq(case.float, false, *a, b)) {
+            return Some(format!(
+                "G{g}: reference {}, this engine {}",
+                show_word(*a),
+                b.map_or("not reported".into(), show_word)
+            ));
+        }
+    }
+    None
+}
+
+/// Totals of a run (every result counted exactly once).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub expected_failures: usize,
+}
+
+impl Totals {
+    pub fn of(results: &[CaseResult]) -> Totals {
+        let mut t = Totals::default();
+        for r in results {
+            match r.verdict {
+                Verdict::Pass => t.passed += 1,
+                Verdict::Skipped { .. } => t.skipped += 1,
+                Verdict::ExpectedFailure { .. } => t.expected_failures += 1,
+                _ => t.failed += 1,
+            }
+        }
+        t
+    }
+
+    /// The summary line every run ends with.
+    pub fn line(&self) -> String {
+        let mut s = format!(
+            "{} passed, {} failed, {} skipped",
+            self.passed, self.failed, self.skipped
+        );
+        if self.expected_failures > 0 {
+            s.push_str(&format!(" ({} expected failures)", self.expected_failures));
+        }
+        s
+    }
+}
