@@ -2,9 +2,10 @@
 //! instruction, then (level 2) the AArch64 instructions it became,
 //! disassembled with yaxpeax-arm, then (level 3) their encodings.
 //!
-//! Addresses are offsets from the start of the generated code; branch
+//! Addresses are offsets from the start of each module's code and branch
 //! targets are printed relative (`$+0x10`), so a listing does not depend on
-//! where the code is loaded and can be kept as a snapshot.
+//! where the code is loaded or on the code before the module, and can be
+//! kept as a snapshot.
 
 use std::fmt::Write;
 
@@ -46,15 +47,19 @@ pub fn disassemble_word(word: u32) -> String {
     }
 }
 
-fn code_words(code: &[u8], from: usize, to: usize, level: Level, out: &mut String) {
+/// Disassemble code[from..to]; offsets are printed relative to `origin`
+/// (the start of the module's code), so a listing does not change when
+/// code before the module (prelude, library stubs) does.
+fn code_words(code: &[u8], from: usize, to: usize, origin: usize, level: Level, out: &mut String) {
     let mut off = from;
     while off + 4 <= to.min(code.len()) {
         let w = u32::from_le_bytes([code[off], code[off + 1], code[off + 2], code[off + 3]]);
         let text = disassemble_word(w);
+        let rel = off - origin.min(off);
         if level >= Level::Bytes {
-            let _ = writeln!(out, "        {off:06x}  {w:08x}  {text}");
+            let _ = writeln!(out, "        {rel:06x}  {w:08x}  {text}");
         } else {
-            let _ = writeln!(out, "        {off:06x}  {text}");
+            let _ = writeln!(out, "        {rel:06x}  {text}");
         }
         off += 4;
     }
@@ -69,6 +74,7 @@ pub fn listing(linked: &Linked, compiled: &Compiled, first_module: usize, level:
     let map = &compiled.map;
     let end_of = |k: usize| -> usize { map.get(k + 1).map_or(compiled.code.len(), |(o, _)| *o) };
     let mut current_module = usize::MAX;
+    let mut origin = 0;
     for (k, &(off, InstrRef { module, index })) in map.iter().enumerate() {
         let (m, i) = (module as usize, index as usize);
         if m < first_module {
@@ -76,6 +82,7 @@ pub fn listing(linked: &Linked, compiled: &Compiled, first_module: usize, level:
         }
         if m != current_module {
             current_module = m;
+            origin = off;
             let name = linked.modules[m].section_name().unwrap_or_default();
             let _ = writeln!(out, "; module {m} ({}) section \"{name}\"", linked.files[m]);
         }
@@ -90,7 +97,7 @@ pub fn listing(linked: &Linked, compiled: &Compiled, first_module: usize, level:
             if map.get(k + 1).is_none_or(|(_, next)| next.module != module) {
                 to = to.min(stub_start(compiled, off, to));
             }
-            code_words(&compiled.code, off, to, level, &mut out);
+            code_words(&compiled.code, off, to, origin, level, &mut out);
         }
     }
     if level >= Level::Target {
