@@ -68,6 +68,22 @@ pub enum Mutation {
 }
 
 impl Mutation {
+    /// A short name, also the mutated engine's name (`a64-mutant:NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Mutation::TrueIsOne => "a64-mutant:true-is-one",
+            Mutation::EqvAsEquality => "a64-mutant:eqv-as-equality",
+            Mutation::ArithmeticRsh => "a64-mutant:arithmetic-rsh",
+            Mutation::ShiftModulo64 => "a64-mutant:shift-modulo-64",
+            Mutation::DivZeroIsZero => "a64-mutant:div-zero-is-zero",
+            Mutation::RemainderSignOfDivisor => "a64-mutant:remainder-sign-of-divisor",
+            Mutation::FixTruncates => "a64-mutant:fix-truncates",
+            Mutation::MulClobbersB => "a64-mutant:mul-clobbers-b",
+            Mutation::SwbAssumesSorted => "a64-mutant:swb-assumes-sorted",
+            Mutation::ByteIndexTimes4 => "a64-mutant:byte-index-times-4",
+        }
+    }
+
     /// Every mutation.
     pub const ALL: [Mutation; 10] = [
         Mutation::TrueIsOne,

@@ -736,6 +736,10 @@ impl Compiler<'_> {
             // A binary chop over the pairs as if they were sorted by key.
             return self.swb_sorted(0, cases.len(), cases, d);
         }
+        if cases.is_empty() {
+            a64!(self.ops ; b =>d);
+            return Ok(());
+        }
         let nodes: Vec<_> = (0..=cases.len())
             .map(|_| self.ops.new_dynamic_label())
             .collect();

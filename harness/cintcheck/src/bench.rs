@@ -205,3 +205,65 @@ pub fn compile_speed(dir: &Path, rounds: usize) -> Result<(usize, f64), String> 
     }
     Ok((instructions, best))
 }
+
+/// The whole suite's wall time and the harness's own cost per (case, engine).
+#[derive(Debug)]
+pub struct SuiteBench {
+    pub cases: usize,
+    pub results: usize,
+    pub threads: usize,
+    pub wall_seconds: f64,
+    /// Time spent inside engines running programs, summed over results.
+    pub engine_seconds: f64,
+}
+
+impl SuiteBench {
+    /// Harness overhead per (case, engine): thread time not spent inside an
+    /// engine's run (reading and parsing cases, the reference run used for
+    /// comparison, judging, collecting), divided by the number of results.
+    pub fn overhead_per_result(&self) -> f64 {
+        (self.wall_seconds * self.threads as f64 - self.engine_seconds).max(0.0)
+            / self.results.max(1) as f64
+    }
+
+    pub fn format(&self) -> String {
+        let mut s = format!(
+            "suite: {} cases, {} (case, engine) results in {:.2} s wall on {} threads ({:.0} results/s)\n",
+            self.cases,
+            self.results,
+            self.wall_seconds,
+            self.threads,
+            self.results as f64 / self.wall_seconds
+        );
+        s.push_str(&format!(
+            "time inside engines: {:.2} s; harness overhead per (case, engine): {:.3} ms (target < 0.2 ms)\n",
+            self.engine_seconds,
+            self.overhead_per_result() * 1e3
+        ));
+        s.push_str(&format!(
+            "scaled to 1000 cases x 2 engines: {:.2} s (target < 10 s)\n",
+            self.wall_seconds * 2000.0 / self.results.max(1) as f64
+        ));
+        s
+    }
+}
+
+/// Run the suite under `root` on the engines and measure it (case files are
+/// read inside the timed region: that is part of the harness's cost).
+pub fn suite_bench(root: &Path, engines: &[String]) -> Result<SuiteBench, String> {
+    let start = Instant::now();
+    let mut cases = Vec::new();
+    for file in crate::case::discover(&[root.to_path_buf()]) {
+        cases.extend(crate::case::read_file(root, &file).map_err(|e| e.to_string())?);
+    }
+    let selected: Vec<&crate::case::Case> = cases.iter().collect();
+    let results = crate::runner::run_cases(&selected, engines, &|_, _| {});
+    let wall_seconds = start.elapsed().as_secs_f64();
+    Ok(SuiteBench {
+        cases: cases.len(),
+        results: results.len(),
+        threads: rayon::current_num_threads(),
+        wall_seconds,
+        engine_seconds: results.iter().map(|r| r.seconds).sum(),
+    })
+}

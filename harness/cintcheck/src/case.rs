@@ -287,6 +287,8 @@ pub struct Case {
     pub expect: Expect,
     pub xfail: BTreeMap<String, String>,
     pub skip: BTreeMap<String, String>,
+    /// For a row of a `[[table]]`: its index (0 = first row).
+    pub row: Option<usize>,
     /// The `[[case]]` it came from, for printing back.
     spec_form: CaseSpec,
 }
@@ -436,7 +438,7 @@ pub fn parse_file(root: &Path, file: &Path, text: &str) -> Result<Vec<Case>, Cas
                 ));
             }
         }
-        for row in &t.rows {
+        for (row_index, row) in t.rows.iter().enumerate() {
             let line = line_of(text, row.span().start);
             let values = row.get_ref();
             if values.len() != t.columns.len() {
@@ -495,19 +497,19 @@ pub fn parse_file(root: &Path, file: &Path, text: &str) -> Result<Vec<Case>, Cas
                 text: body_program(&body, &data),
             }];
             let expect = resolve_expect(&expect).map_err(|m| err(line, m))?;
-            cases.push(
-                build(
-                    name,
-                    file,
-                    line,
-                    common.clone(),
-                    sources,
-                    None,
-                    expect,
-                    case_spec,
-                )
-                .map_err(|m| err(line, m))?,
-            );
+            let mut case = build(
+                name,
+                file,
+                line,
+                common.clone(),
+                sources,
+                None,
+                expect,
+                case_spec,
+            )
+            .map_err(|m| err(line, m))?;
+            case.row = Some(row_index);
+            cases.push(case);
         }
     }
     Ok(cases)
@@ -589,6 +591,7 @@ fn build(
         expect,
         xfail: common.xfail,
         skip: common.skip,
+        row: None,
         spec_form,
     })
 }

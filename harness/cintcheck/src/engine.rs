@@ -60,6 +60,27 @@ impl Engine for A64 {
     }
 }
 
+/// The a64 backend with one deliberate code-generation fault, for
+/// measuring the suite's power (`cintcheck mutants`).
+pub struct Mutant(pub backend::codegen::Mutation);
+
+impl Engine for Mutant {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    fn run(
+        &self,
+        programs: &Sources,
+        config: &RunConfig,
+        tee: Option<Box<dyn Write + Send>>,
+    ) -> Outcome {
+        let mut opts = backend::A64Options::default();
+        opts.codegen.mutations.insert(self.0);
+        backend::run_with(programs, config, tee, &opts).outcome
+    }
+}
+
 /// Names of every engine this build has.
 pub fn engine_names() -> Vec<&'static str> {
     vec!["reference", "a64"]
@@ -70,6 +91,11 @@ pub fn engine_by_name(name: &str) -> Result<Box<dyn Engine>, String> {
     match name {
         "reference" | "ref" => Ok(Box::new(Reference)),
         "a64" => Ok(Box::new(A64)),
+        m if m.starts_with("a64-mutant:") => backend::codegen::Mutation::ALL
+            .iter()
+            .find(|x| x.name() == m)
+            .map(|x| Box::new(Mutant(*x)) as Box<dyn Engine>)
+            .ok_or_else(|| format!("unknown mutant `{m}`")),
         _ => Err(format!(
             "unknown engine `{name}` (available: {})",
             engine_names().join(", ")

@@ -74,6 +74,9 @@ enum Command {
         /// Write report.json, junit.xml, matrix.html and matrix.md here.
         #[arg(long)]
         report_dir: Option<PathBuf>,
+        /// Write only the Markdown conformance matrix to this file.
+        #[arg(long)]
+        matrix: Option<PathBuf>,
         /// Print every result, not only the failures.
         #[arg(long, short)]
         verbose: bool,
@@ -134,6 +137,15 @@ enum Command {
         #[arg(long)]
         prelude: bool,
     },
+    /// Measure the suite's power: run it against the backend with each
+    /// deliberate code-generation fault and list the cases that catch it.
+    Mutants {
+        /// Case files or directories (default: cases).
+        paths: Vec<PathBuf>,
+        /// How many catching cases to list per mutant.
+        #[arg(long, default_value_t = 5)]
+        show: usize,
+    },
     /// List the engines this build has, one per line.
     Engines,
     /// Measure the engines on the CPU-heavy corpus programs.
@@ -144,6 +156,10 @@ enum Command {
         /// Measure the reference interpreter only.
         #[arg(long)]
         reference_only: bool,
+        /// Measure the whole suite under this directory instead (wall time
+        /// and harness overhead per case and engine).
+        #[arg(long)]
+        suite: Option<PathBuf>,
         /// Programs to run (default: nqueens primes cobench fastfib pidigs).
         programs: Vec<String>,
     },
@@ -282,6 +298,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             shard,
             jobs,
             report_dir,
+            matrix,
             verbose,
         } => {
             if let Some(n) = jobs {
@@ -332,6 +349,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 report.write_all(&dir)?;
                 println!("reports written to {}", dir.display());
             }
+            if let Some(path) = matrix {
+                std::fs::write(&path, report::matrix::markdown(&report))
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            let coverage = report::matrix::coverage(&report);
+            println!("{}", coverage.emitted_line());
             println!("{}", report.totals.line());
             Ok(if report.totals.failed == 0 {
                 ExitCode::SUCCESS
@@ -397,6 +420,45 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 ExitCode::FAILURE
             })
         }
+        Command::Mutants { paths, show } => {
+            let paths = if paths.is_empty() {
+                vec![PathBuf::from("cases")]
+            } else {
+                paths
+            };
+            let (cases, errors) = load_cases(&paths, &[]);
+            if let Some(e) = errors.first() {
+                return Err(format!("{}: {:?}", e.case, e.verdict));
+            }
+            let selected: Vec<&case::Case> = cases.iter().collect();
+            let results = cintcheck::mutants::check_all(&selected);
+            let mut uncaught = 0;
+            for r in &results {
+                println!(
+                    "{:<40} caught by {:>5} of {} cases",
+                    r.mutation.name(),
+                    r.caught_by.len(),
+                    r.cases_run
+                );
+                for name in r.caught_by.iter().take(show) {
+                    println!("    {name}");
+                }
+                if r.caught_by.len() > show {
+                    println!("    ... and {} more", r.caught_by.len() - show);
+                }
+                uncaught += r.caught_by.is_empty() as usize;
+            }
+            println!(
+                "{} of {} mutants caught",
+                results.len() - uncaught,
+                results.len()
+            );
+            Ok(if uncaught == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Engines => {
             for name in engine_names() {
                 println!("{name}");
@@ -414,9 +476,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
+            suite: Some(root), ..
+        } => {
+            let engines: Vec<String> = engine_names().iter().map(|s| s.to_string()).collect();
+            print!("{}", bench::suite_bench(&root, &engines)?.format());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
             corpus,
             reference_only,
             programs,
+            suite: None,
         } => {
             let names: Vec<String> = if programs.is_empty() {
                 bench::HEAVY.iter().map(|s| s.to_string()).collect()

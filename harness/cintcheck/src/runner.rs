@@ -122,6 +122,9 @@ pub fn opcodes_of(programs: &[(String, sial::Program)]) -> Vec<String> {
     let mut set = BTreeSet::new();
     for (_, p) in programs {
         for m in &p.modules {
+            // modstart/modend frame every module but are not in `instrs`.
+            set.insert("modstart".to_string());
+            set.insert("modend".to_string());
             for i in &m.instrs {
                 set.insert(i.op.name().to_string());
             }
@@ -197,7 +200,9 @@ pub fn run_case(
     config.capture_globals = case.compare_globals.clone();
     // The reference outcome is what other engines are compared with.
     let needs_reference = engines.iter().any(|e| e != "reference");
+    let reference_start = Instant::now();
     let reference = needs_reference.then(|| reference::interp::run(&programs, &config, None));
+    let reference_seconds = reference_start.elapsed().as_secs_f64();
     let mut out = Vec::new();
     for (name, engine) in engines.iter().zip(engine_objs) {
         if let Some(reason) = case.skip.get(name) {
@@ -233,7 +238,11 @@ pub fn run_case(
         } else {
             engine.run(&programs, &config, None)
         };
-        let seconds = start.elapsed().as_secs_f64();
+        let seconds = if name == "reference" && reference.is_some() {
+            reference_seconds
+        } else {
+            start.elapsed().as_secs_f64()
+        };
         let reference_outcome = if name == "reference" {
             None
         } else {

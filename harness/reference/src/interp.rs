@@ -544,6 +544,24 @@ fn w(x: f64) -> i64 {
     x.to_bits() as i64
 }
 
+/// The NaN an invalid operation on non-NaN operands produces, made
+/// independent of the host: the default NaN of the x86-64 machine the real
+/// system was measured on (negative, quiet). NaN operands propagate as the
+/// host's IEEE arithmetic gives them. (The spec leaves these bits open; a
+/// native AArch64 port produces the positive default NaN, so cases must not
+/// depend on them.)
+pub const GENERATED_NAN: i64 = 0xFFF8_0000_0000_0000u64 as i64;
+
+/// Apply [`GENERATED_NAN`] to the result `r` of an operation on `x` and `y`.
+#[inline]
+fn fl(r: f64, x: f64, y: f64) -> i64 {
+    if r.is_nan() && !x.is_nan() && !y.is_nan() {
+        GENERATED_NAN
+    } else {
+        w(r)
+    }
+}
+
 /// The selst operator `sf` applied to the old field value (sial.md s.9).
 fn selst_op(mem: &[i64], sf: u8, old: i64, x: i64) -> Result<i64, Stop> {
     Ok(match sf {
@@ -552,11 +570,11 @@ fn selst_op(mem: &[i64], sf: u8, old: i64, x: i64) -> Result<i64, Stop> {
             let addr = old.wrapping_add(x);
             *mem.get(addr as usize).ok_or(Stop::BadAddress { addr })?
         }
-        2 => w(f(old) * f(x)),
-        3 => w(f(old) / f(x)),
-        4 => w(float::fmod32(f(old), f(x))),
-        5 => w(f(old) + f(x)),
-        6 => w(f(old) - f(x)),
+        2 => fl(f(old) * f(x), f(old), f(x)),
+        3 => fl(f(old) / f(x), f(old), f(x)),
+        4 => fl(float::fmod32(f(old), f(x)), f(old), f(x)),
+        5 => fl(f(old) + f(x), f(old), f(x)),
+        6 => fl(f(old) - f(x), f(old), f(x)),
         7 => old.wrapping_mul(x),
         8 => {
             if x == 0 {
@@ -634,7 +652,15 @@ fn execute(
     debug_assert_eq!(mem.base(), 0);
     loop {
         let gbase = mem.gbase;
-        match run_until_event(img, mem.words_mut(), gbase, regs, fuel, gsize) {
+        match run_until_event(
+            img,
+            mem.words_mut(),
+            gbase,
+            regs,
+            fuel,
+            gsize,
+            &mut rt.host_r2,
+        ) {
             Event::Exit(code) => return Ok(code),
             Event::Host { index, np } => {
                 // The frame is built; the host function runs to completion.
@@ -660,6 +686,7 @@ fn execute(
 /// slice (word address = index); the loop leaves only for host calls, `sys`
 /// and the end of the run.
 #[inline(never)]
+#[allow(clippy::too_many_arguments)]
 fn run_until_event(
     img: &Image,
     m: &mut [i64],
@@ -667,6 +694,7 @@ fn run_until_event(
     regs: &mut Registers,
     fuel: &mut u64,
     gsize: i64,
+    host_r2: &mut i64,
 ) -> Event {
     let code = &img.code[..];
     let fused = &img.fused[..];
@@ -1004,6 +1032,8 @@ fn run_until_event(
             Ins::Mdiv => {
                 let (q, rem) = sys::muldiv(rd!(p + 3), rd!(p + 4), rd!(p + 5));
                 wr!(gbase + RESULT2, rem);
+                // The host's result2 too: Sys_flt copies it into G10 (runtime.md s.7.3).
+                *host_r2 = rem;
                 a = q;
                 ret!();
             }
@@ -1016,15 +1046,15 @@ fn run_until_event(
             // s.3.7, s.8 fabs: -x if x < 0 (so #ABS -0.0 = -0.0)
             Ins::Fabs => a = w(float::fabs(f(a))),
             // s.3.7 float arithmetic, B op A (x-forms A op B)
-            Ins::Fmul => a = w(f(b) * f(a)),
-            Ins::Fdiv => a = w(f(b) / f(a)),
-            Ins::Fxdiv => a = w(f(a) / f(b)),
+            Ins::Fmul => a = fl(f(b) * f(a), f(b), f(a)),
+            Ins::Fdiv => a = fl(f(b) / f(a), f(b), f(a)),
+            Ins::Fxdiv => a = fl(f(a) / f(b), f(a), f(b)),
             // s.3.7, s.8 fmod/fxmod in single precision
-            Ins::Fmod => a = w(float::fmod32(f(b), f(a))),
-            Ins::Fxmod => a = w(float::fmod32(f(a), f(b))),
-            Ins::Fadd => a = w(f(b) + f(a)),
-            Ins::Fsub => a = w(f(b) - f(a)),
-            Ins::Fxsub => a = w(f(a) - f(b)),
+            Ins::Fmod => a = fl(float::fmod32(f(b), f(a)), f(b), f(a)),
+            Ins::Fxmod => a = fl(float::fmod32(f(a), f(b)), f(a), f(b)),
+            Ins::Fadd => a = fl(f(b) + f(a), f(b), f(a)),
+            Ins::Fsub => a = fl(f(b) - f(a), f(b), f(a)),
+            Ins::Fxsub => a = fl(f(a) - f(b), f(a), f(b)),
             // s.3.7, s.8 fneg: flip the sign bit
             Ins::Fneg => a ^= i64::MIN,
             // s.3.7, s.8 feq..fge: IEEE ordered, NaN false except fne

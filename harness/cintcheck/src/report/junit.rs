@@ -27,8 +27,9 @@
 //! day the engine is fixed, as `unexpected-pass`).
 //!
 //! Every test case carries properties `verdict`, `file`, `line`, `ending` (how
-//! the run ended, when it ran) and `tags`, and a system-out block with
-//! `file:line` and the ending, since many consumers show only system-out.
+//! the run ended, when it ran) and `tags`; every test case but a pass also
+//! has a system-out block with `file:line` and the ending (and the reason of
+//! an expected failure), since many consumers show only system-out.
 //! `time` is the run's seconds. No timestamps are written, so the output
 //! depends only on the report.
 
@@ -61,7 +62,7 @@ pub fn render(r: &RunReport) -> Result<String, String> {
 }
 
 /// The report's engines, then engines that only appear in results (by name).
-fn engine_order(r: &RunReport) -> Vec<String> {
+pub(crate) fn engine_order(r: &RunReport) -> Vec<String> {
     let mut order: Vec<String> = Vec::new();
     for e in &r.engines {
         if !order.contains(e) {
@@ -111,7 +112,7 @@ fn non_success(kind: NonSuccessKind, ty: &str, text: &str) -> TestCaseStatus {
     status
 }
 
-fn location(r: &CaseResult) -> String {
+pub(crate) fn location(r: &CaseResult) -> String {
     match (r.file.is_empty(), r.line) {
         (true, _) => String::new(),
         (false, 0) => r.file.clone(),
@@ -158,11 +159,15 @@ fn test_case(r: &CaseResult) -> TestCase {
     if !r.tags.is_empty() {
         tc.add_property(("tags", r.tags.join(",").as_str()));
     }
-    let loc = location(r);
-    if !loc.is_empty() {
-        notes.insert(0, format!("case at {loc}"));
+    // Passes carry their location in the properties only: a run has
+    // thousands of them and system-out is for what a reader should look at.
+    if r.verdict != Verdict::Pass {
+        let loc = location(r);
+        if !loc.is_empty() {
+            notes.insert(0, format!("case at {loc}"));
+        }
     }
-    if !notes.is_empty() {
+    if !notes.is_empty() && r.verdict != Verdict::Pass {
         let mut out = notes.join("\n");
         out.push('\n');
         tc.set_system_out(out);
@@ -350,6 +355,17 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        let m_out = m.system_out.as_ref().unwrap().as_str();
+        assert_eq!(
+            m_out.trim_end(),
+            "case at cases/edge/div.toml:12\nended: returned 3"
+        );
+        let p = find("edge/div/t/pass");
+        assert!(p.system_out.is_none());
+        assert!(p
+            .properties
+            .iter()
+            .any(|p| p.name.as_str() == "file" && p.value.as_str() == "cases/edge/div.toml"));
         let x = find("edge/div/t/xfail");
         assert!(matches!(x.status, TestCaseStatus::Success { .. }));
         let out = x.system_out.as_ref().unwrap().as_str();
