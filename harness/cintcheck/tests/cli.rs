@@ -120,3 +120,88 @@ fn convert_round_trips() {
     let out = cintcheck(&["exec", dir.path().join("c.sial").to_str().unwrap()]);
     assert_eq!(out.stdout, b"hi\n\r");
 }
+
+/// A small suite: passing cases, a table, a runaway loop and a malformed file.
+fn small_suite(dir: &Path) {
+    std::fs::create_dir_all(dir.join("s")).unwrap();
+    write(
+        &dir.join("s"),
+        "a.toml",
+        r#"
+[[case]]
+name = "three"
+body = "  l K3"
+expect = { result = 3 }
+
+[[case]]
+name = "runaway"
+body = "lab L2\n  j L2"
+step_limit = 10000
+expect = { ending = "step-limit" }
+
+[[table]]
+name = "add"
+body = "  l K{x}\n  a K{y}"
+columns = ["x", "y", "result"]
+rows = [[1, 2, 3], [5, -5, 0], [7, 7, 14]]
+"#,
+    );
+    write(&dir.join("s"), "broken.toml", "[[case]]\nname = \"x\"\nbody = \"rtn\"\nbogus = 1\n");
+}
+
+#[test]
+fn shard_reports_merge_into_the_full_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    small_suite(d);
+    let suite = d.join("s");
+    let run = |extra: &[&str], out: &str| {
+        let mut args = vec!["run", suite.to_str().unwrap(), "--report-dir"];
+        let out = d.join(out);
+        let out_s = out.to_str().unwrap().to_string();
+        args.push(&out_s);
+        args.extend_from_slice(extra);
+        let o = cintcheck(&args);
+        (o, out.join("report.json"))
+    };
+    let (full, full_json) = run(&[], "full");
+    let (_, s1) = run(&["--shard", "1/2"], "s1");
+    let (_, s2) = run(&["--shard", "2/2"], "s2");
+    // The malformed file is an error result, on every engine, in every run.
+    let text = String::from_utf8_lossy(&full.stdout);
+    assert!(text.contains("ERROR reference::broken/<file>"), "{text}");
+    assert!(text.contains("broken.toml:1: unknown field `bogus`"), "{text}");
+    assert!(text.trim_end().ends_with("10 passed, 2 failed, 0 skipped"), "{text}");
+    let merged = d.join("merged");
+    let m = cintcheck(&[
+        "merge",
+        s1.to_str().unwrap(),
+        s2.to_str().unwrap(),
+        "--report-dir",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(String::from_utf8_lossy(&m.stdout).trim(), "10 passed, 2 failed, 0 skipped");
+    let read = |p: &Path| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() };
+    let (a, b) = (read(&full_json), read(&merged.join("report.json")));
+    assert_eq!(a["totals"], b["totals"]);
+    assert_eq!(a["results"].as_array().unwrap().len(), b["results"].as_array().unwrap().len());
+    for f in ["junit.xml", "matrix.html", "matrix.md"] {
+        assert!(merged.join(f).exists(), "{f}");
+    }
+}
+
+#[test]
+fn a_broken_expectation_fails_with_the_first_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("s")).unwrap();
+    write(
+        &dir.path().join("s"),
+        "w.toml",
+        "[[case]]\nname = \"wrong\"\nbody = \"  lstr M5\\n  kpg P10 G89\\n  l K0\"\ndata = 'string M5 \"ab\\ncd\\n\"'\nexpect = { stdout = \"ab\\nce\\n\" }\n",
+    );
+    let out = cintcheck(&["run", dir.path().join("s").to_str().unwrap(), "--engine", "reference"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FAIL reference::w/wrong"), "{text}");
+    assert!(text.contains(r#"stdout line 2: expected "ce", got "cd""#), "{text}");
+    assert_eq!(out.status.code(), Some(1));
+}
