@@ -158,15 +158,7 @@ pub(crate) fn prepare(
     tee: Option<Box<dyn Write + Send>>,
 ) -> Result<(RunState, load::Layout), String> {
     let layout = load::layout(linked, mem.base(), config.memory_words).map_err(|e| e.0)?;
-    let mut rt = Runtime::new(
-        &config.program_name,
-        &config.args,
-        &config.stdin,
-        layout.heap.clone(),
-    );
-    rt.out.tee = tee;
-    rt.out.limit = config.stdout_limit;
-    rt.capture = config.capture_globals.clone();
+    let mut rt = Runtime::for_run(config, layout.heap.clone(), tee);
     let code_addr = |m: usize, l: u32| -> i64 {
         compiled.labels[m]
             .get(&l)

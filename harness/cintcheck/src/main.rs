@@ -237,12 +237,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             step_limit,
             jobs,
         } => {
-            if let Some(n) = jobs {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .build_global()
-                    .map_err(|e| e.to_string())?;
-            }
+            set_jobs(jobs)?;
             let engine = engine_by_name(&engine)?;
             let report = run_corpus(engine.as_ref(), &dir, &CorpusOptions { filter, step_limit })?;
             for r in &report.results {
@@ -301,12 +296,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             matrix,
             verbose,
         } => {
-            if let Some(n) = jobs {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .build_global()
-                    .map_err(|e| e.to_string())?;
-            }
+            set_jobs(jobs)?;
             let engines = if engines.is_empty() {
                 engine_names().iter().map(|s| s.to_string()).collect()
             } else {
@@ -567,6 +557,17 @@ fn load_cases(paths: &[PathBuf], engines: &[String]) -> (Vec<case::Case>, Vec<ru
         }
     }
     (cases, errors)
+}
+
+/// Size rayon's global pool (the workers of `run` and `corpus`).
+fn set_jobs(jobs: Option<usize>) -> Result<(), String> {
+    if let Some(n) = jobs {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {

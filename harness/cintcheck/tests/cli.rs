@@ -146,7 +146,11 @@ columns = ["x", "y", "result"]
 rows = [[1, 2, 3], [5, -5, 0], [7, 7, 14]]
 "#,
     );
-    write(&dir.join("s"), "broken.toml", "[[case]]\nname = \"x\"\nbody = \"rtn\"\nbogus = 1\n");
+    write(
+        &dir.join("s"),
+        "broken.toml",
+        "[[case]]\nname = \"x\"\nbody = \"rtn\"\nbogus = 1\n",
+    );
 }
 
 #[test]
@@ -170,8 +174,14 @@ fn shard_reports_merge_into_the_full_run() {
     // The malformed file is an error result, on every engine, in every run.
     let text = String::from_utf8_lossy(&full.stdout);
     assert!(text.contains("ERROR reference::broken/<file>"), "{text}");
-    assert!(text.contains("broken.toml:1: unknown field `bogus`"), "{text}");
-    assert!(text.trim_end().ends_with("10 passed, 2 failed, 0 skipped"), "{text}");
+    assert!(
+        text.contains("broken.toml:1: unknown field `bogus`"),
+        "{text}"
+    );
+    assert!(
+        text.trim_end().ends_with("10 passed, 2 failed, 0 skipped"),
+        "{text}"
+    );
     let merged = d.join("merged");
     let m = cintcheck(&[
         "merge",
@@ -180,11 +190,19 @@ fn shard_reports_merge_into_the_full_run() {
         "--report-dir",
         merged.to_str().unwrap(),
     ]);
-    assert_eq!(String::from_utf8_lossy(&m.stdout).trim(), "10 passed, 2 failed, 0 skipped");
-    let read = |p: &Path| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() };
+    assert_eq!(
+        String::from_utf8_lossy(&m.stdout).trim(),
+        "10 passed, 2 failed, 0 skipped"
+    );
+    let read = |p: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
     let (a, b) = (read(&full_json), read(&merged.join("report.json")));
     assert_eq!(a["totals"], b["totals"]);
-    assert_eq!(a["results"].as_array().unwrap().len(), b["results"].as_array().unwrap().len());
+    assert_eq!(
+        a["results"].as_array().unwrap().len(),
+        b["results"].as_array().unwrap().len()
+    );
     for f in ["junit.xml", "matrix.html", "matrix.md"] {
         assert!(merged.join(f).exists(), "{f}");
     }
@@ -199,9 +217,17 @@ fn a_broken_expectation_fails_with_the_first_difference() {
         "w.toml",
         "[[case]]\nname = \"wrong\"\nbody = \"  lstr M5\\n  kpg P10 G89\\n  l K0\"\ndata = 'string M5 \"ab\\ncd\\n\"'\nexpect = { stdout = \"ab\\nce\\n\" }\n",
     );
-    let out = cintcheck(&["run", dir.path().join("s").to_str().unwrap(), "--engine", "reference"]);
+    let out = cintcheck(&[
+        "run",
+        dir.path().join("s").to_str().unwrap(),
+        "--engine",
+        "reference",
+    ]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("FAIL reference::w/wrong"), "{text}");
-    assert!(text.contains(r#"stdout line 2: expected "ce", got "cd""#), "{text}");
+    assert!(
+        text.contains(r#"stdout line 2: expected "ce", got "cd""#),
+        "{text}"
+    );
     assert_eq!(out.status.code(), Some(1));
 }

@@ -1269,15 +1269,7 @@ pub fn run_with(
         img.fused = img.code.clone();
     }
     let mut mem = Memory::new(0, config.memory_words);
-    let mut rt = Runtime::new(
-        &config.program_name,
-        &config.args,
-        &config.stdin,
-        layout.heap.clone(),
-    );
-    rt.out.tee = tee;
-    rt.out.limit = config.stdout_limit;
-    rt.capture = config.capture_globals.clone();
+    let mut rt = Runtime::for_run(config, layout.heap.clone(), tee);
     let host = |i: usize| HOST_BASE + i as i64;
     if let Err(s) = load::initialise(
         &mut mem,

@@ -134,6 +134,21 @@ impl Runtime {
         }
     }
 
+    /// The runtime of a run configured by `config`: its command name,
+    /// arguments and stdin, stdout cap, globals to capture, and `tee` for
+    /// stdout as it is written.
+    pub fn for_run(
+        config: &crate::load::RunConfig,
+        heap: std::ops::Range<i64>,
+        tee: Option<Box<dyn std::io::Write + Send>>,
+    ) -> Runtime {
+        let mut rt = Runtime::new(&config.program_name, &config.args, &config.stdin, heap);
+        rt.out.tee = tee;
+        rt.out.limit = config.stdout_limit;
+        rt.capture = config.capture_globals.clone();
+        rt
+    }
+
     /// Write the ABORT report of `stop` the way the real system does: the
     /// pending buffer is lost and the message is written unbuffered.
     pub fn report_stop(&mut self, stop: &Stop) {
