@@ -569,6 +569,10 @@ fn build(
         .map(FloatPolicy::parse)
         .transpose()?
         .unwrap_or_default();
+    if common.step_limit == Some(0) {
+        // An unlimited budget would let a runaway case hang the whole suite.
+        return Err("step_limit must be at least 1 (a case always has a budget)".into());
+    }
     let mut compare_globals = common.compare_globals.clone();
     compare_globals.extend(expect.globals.iter().map(|g| g.0));
     compare_globals.sort();
@@ -761,6 +765,8 @@ rows = [
         .unwrap_err();
         assert_eq!(e.line, 5);
         assert!(e.message.contains("2 values for 1 columns"), "{e}");
+        let e = parse("[[case]]\nname = \"x\"\nbody = \"rtn\"\nstep_limit = 0\n").unwrap_err();
+        assert!(e.message.contains("step_limit must be at least 1"), "{e}");
         let e =
             parse("[[case]]\nname = \"x\"\nbody = \"rtn\"\nexpect = { ending = \"exploded\" }\n")
                 .unwrap_err();
