@@ -39,7 +39,6 @@ const PAGE: u64 = 4096;
 #[derive(Default)]
 struct EmuData {
     run: Option<RunState>,
-    counting: bool,
 }
 
 /// A reusable AArch64 emulator.
@@ -47,6 +46,9 @@ pub struct Emulator {
     uc: Unicorn<'static, EmuData>,
     code_mapped: u64,
     mem_mapped: u64,
+    /// The block hook that counts instructions, present only while a run
+    /// asks for counting (a hook costs a call into Rust per block).
+    counter: Option<unicorn_engine::UcHookId>,
 }
 
 fn xreg(n: u8) -> R {
@@ -134,19 +136,11 @@ impl Emulator {
             },
         )
         .map_err(|x| e("hook unmapped", x))?;
-        uc.add_block_hook(CODE_ADDR, u64::MAX, |uc, _addr, size| {
-            let data = uc.get_data_mut();
-            if data.counting {
-                if let Some(run) = data.run.as_mut() {
-                    run.instructions += size as u64 / 4;
-                }
-            }
-        })
-        .map_err(|x| e("hook blocks", x))?;
         Ok(Emulator {
             uc,
             code_mapped: 0,
             mem_mapped: 0,
+            counter: None,
         })
     }
 
@@ -207,10 +201,24 @@ impl Emulator {
         self.uc
             .reg_write(xreg(abi::ST), CTX_ADDR)
             .map_err(|x| e("st", x))?;
-        {
-            let data = self.uc.get_data_mut();
-            data.run = Some(state);
-            data.counting = counting;
+        self.uc.get_data_mut().run = Some(state);
+        match (counting, self.counter) {
+            (true, None) => {
+                let id = self
+                    .uc
+                    .add_block_hook(CODE_ADDR, u64::MAX, |uc, _addr, size| {
+                        if let Some(run) = uc.get_data_mut().run.as_mut() {
+                            run.instructions += size as u64 / 4;
+                        }
+                    })
+                    .map_err(|x| e("hook blocks", x))?;
+                self.counter = Some(id);
+            }
+            (false, Some(id)) => {
+                self.uc.remove_hook(id).map_err(|x| e("unhook blocks", x))?;
+                self.counter = None;
+            }
+            _ => {}
         }
         let result = self.uc.emu_start(CODE_ADDR + entry as u64, 0, 0, count);
         let pc = self.uc.pc_read().unwrap_or(0);
