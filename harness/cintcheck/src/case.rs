@@ -476,7 +476,7 @@ pub fn parse_file(root: &Path, file: &Path, text: &str) -> Result<Vec<Case>, Cas
                     format!(
                         "table `{}`: unknown placeholder in body near `{}`",
                         t.name.get_ref(),
-                        &body[rest..body.len().min(rest + 12)]
+                        body[rest..].chars().take(12).collect::<String>()
                     ),
                 ));
             }
@@ -765,6 +765,15 @@ rows = [
         .unwrap_err();
         assert_eq!(e.line, 5);
         assert!(e.message.contains("2 values for 1 columns"), "{e}");
+        let e = parse(
+            "[[table]]\nname = \"t\"\nbody = \"{y}ééééééééééé\"\ncolumns = [\"x\"]\nrows = [[1]]\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.message
+                .contains("unknown placeholder in body near `{y}ééééééééé`"),
+            "{e}"
+        );
         let e = parse("[[case]]\nname = \"x\"\nbody = \"rtn\"\nstep_limit = 0\n").unwrap_err();
         assert!(e.message.contains("step_limit must be at least 1"), "{e}");
         let e =

@@ -42,7 +42,8 @@ impl Engine for Reference {
     }
 }
 
-/// The built-in AArch64 backend, run under the emulator.
+/// The built-in AArch64 backend (under the emulator on x86_64 hosts,
+/// natively in a child process on aarch64 hosts).
 pub struct A64;
 
 impl Engine for A64 {
