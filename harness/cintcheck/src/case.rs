@@ -313,7 +313,7 @@ pub fn body_program(body: &str, data: &str) -> String {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
+    text.get(..offset).unwrap_or(text).matches('\n').count() + 1
 }
 
 fn merged(defaults: &Common, c: &Common) -> Common {
