@@ -146,6 +146,24 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         show: usize,
     },
+    /// Differential fuzzing: seeded random programs on the reference and an
+    /// engine; each disagreement is reduced and written as a ready case.
+    Fuzz {
+        /// First seed (the run is reproducible from it).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Number of programs.
+        #[arg(long, default_value_t = 1000)]
+        count: u64,
+        /// Instructions per program (roughly).
+        #[arg(long, default_value_t = 60)]
+        length: usize,
+        #[arg(long, default_value = "a64")]
+        engine: String,
+        /// Write each reduced disagreement here as `fuzz-SEED.toml`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// List the engines this build has, one per line.
     Engines,
     /// Measure the engines on the CPU-heavy corpus programs.
@@ -444,6 +462,48 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 results.len()
             );
             Ok(if uncaught == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Fuzz {
+            seed,
+            count,
+            length,
+            engine,
+            out,
+        } => {
+            use rayon::prelude::*;
+            let name = engine.clone();
+            let found: Vec<(u64, String)> = (seed..seed.saturating_add(count))
+                .into_par_iter()
+                .filter_map(|s| {
+                    let e = engine_by_name(&name).ok()?;
+                    let (body, data) = cintcheck::fuzz::generate(s, length);
+                    cintcheck::fuzz::disagreement(&body, &data, e.as_ref()).map(|d| (s, d))
+                })
+                .collect();
+            let e = engine_by_name(&engine)?;
+            for (s, detail) in &found {
+                let (body, data) = cintcheck::fuzz::generate(*s, length);
+                let reduced = cintcheck::fuzz::reduce(&body, &data, e.as_ref());
+                let case = cintcheck::fuzz::as_case(*s, &engine, &reduced, &data, detail);
+                println!("seed {s}: {}", detail.lines().next().unwrap_or(""));
+                if let Some(dir) = &out {
+                    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+                    let path = dir.join(format!("fuzz-{s}.toml"));
+                    std::fs::write(&path, &case).map_err(|e| format!("{}: {e}", path.display()))?;
+                    println!("  reduced case written to {}", path.display());
+                } else {
+                    println!("{case}");
+                }
+            }
+            println!(
+                "{count} programs from seed {seed} on {engine}: {} disagreements",
+                found.len()
+            );
+            Ok(if found.is_empty() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE

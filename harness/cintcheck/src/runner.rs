@@ -380,13 +380,23 @@ pub fn judge(case: &Case, outcome: &Outcome, reference: Option<&Outcome>) -> Opt
 
 /// The first difference between the reference's outcome and another's.
 pub fn differ(case: &Case, r: &Outcome, o: &Outcome) -> Option<String> {
+    let result_is_float = case.expect.result.is_some_and(|x| x.1);
+    differ_with(case.float, result_is_float, r, o)
+}
+
+/// [`differ`] with the float policy and whether the result is a float given.
+pub fn differ_with(
+    policy: FloatPolicy,
+    result_is_float: bool,
+    r: &Outcome,
+    o: &Outcome,
+) -> Option<String> {
     if r.stdout != o.stdout {
         return Some(first_stdout_difference(&r.stdout, &o.stdout));
     }
     let same_end = match (&r.ending, &o.ending) {
         (Ending::Returned { code: a }, Ending::Returned { code: b }) => {
-            let is_float = case.expect.result.is_some_and(|x| x.1);
-            word_eq(case.float, is_float, *a, *b)
+            word_eq(policy, result_is_float, *a, *b)
         }
         (
             Ending::Fault {
@@ -410,7 +420,7 @@ pub fn differ(case: &Case, r: &Outcome, o: &Outcome) -> Option<String> {
     }
     for (g, a) in &r.globals {
         let b = o.globals.iter().find(|x| x.0 == *g).map(|x| x.1);
-        if b.is_none_or(|b| !word_eq(case.float, false, *a, b)) {
+        if b.is_none_or(|b| !word_eq(policy, false, *a, b)) {
             return Some(format!(
                 "G{g}: reference {}, this engine {}",
                 show_word(*a),
