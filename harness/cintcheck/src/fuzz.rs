@@ -22,7 +22,7 @@ impl Rng {
         Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -31,7 +31,7 @@ impl Rng {
     }
 
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
 
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
@@ -59,8 +59,8 @@ impl Rng {
         match self.below(4) {
             0 => EDGES[self.below(EDGES.len() as u64) as usize],
             1 => self.below(200) as i64 - 100,
-            2 => self.next() as i64,
-            _ => (self.next() as i64) >> self.below(64),
+            2 => self.next_u64() as i64,
+            _ => (self.next_u64() as i64) >> self.below(64),
         }
     }
 }
