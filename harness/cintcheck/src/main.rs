@@ -363,6 +363,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             let coverage = report::matrix::coverage(&report);
             println!("{}", coverage.emitted_line());
+            for engine in &report.engines {
+                let mine: Vec<runner::CaseResult> = report
+                    .results
+                    .iter()
+                    .filter(|r| &r.engine == engine)
+                    .cloned()
+                    .collect();
+                println!("{engine}: {}", runner::Totals::of(&mine).line());
+            }
             println!("{}", report.totals.line());
             Ok(if report.totals.failed == 0 {
                 ExitCode::SUCCESS
