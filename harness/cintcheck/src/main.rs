@@ -239,9 +239,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let status = outcome.ending.exit_status();
             if verbose || status == 125 {
                 eprintln!(
-                    "cintcheck: {} ({} steps on {})",
+                    "cintcheck: {} ({} on {})",
                     outcome.ending,
-                    outcome.steps,
+                    steps_text(outcome.steps),
                     engine.name()
                 );
             }
@@ -261,8 +261,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             for r in &report.results {
                 let mark = if r.passed { "PASS" } else { "FAIL" };
                 println!(
-                    "{mark} {:<12} {:>8.3}s {:>12} steps  {}",
-                    r.name, r.wall_seconds, r.steps, r.ending
+                    "{mark} {:<12} {:>8.3}s {:>18}  {}",
+                    r.name,
+                    r.wall_seconds,
+                    steps_text(r.steps),
+                    r.ending
                 );
                 if let Some(d) = &r.detail {
                     for line in d.lines() {
@@ -674,6 +677,16 @@ fn print_result(r: &runner::CaseResult) {
         for line in d.lines() {
             println!("    {line}");
         }
+    }
+}
+
+/// Work done as engines report it: Sial instructions for the reference;
+/// the a64 engine counts A64 instructions only when asked (0: not measured).
+fn steps_text(steps: u64) -> String {
+    if steps == 0 {
+        "steps not measured".to_string()
+    } else {
+        format!("{steps} steps")
     }
 }
 
