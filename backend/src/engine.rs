@@ -72,6 +72,7 @@ pub fn run_with(
             ending: reference::Ending::EngineError(m),
             steps: 0,
             globals: Vec::new(),
+            statics: Vec::new(),
         },
         compile_time,
         run_time: Duration::ZERO,
@@ -173,6 +174,7 @@ pub(crate) fn prepare(
         stop: None,
         bad_address: None,
         instructions: 0,
+        capture_statics: config.capture_statics.clone(),
     };
     Ok((state, layout))
 }
@@ -218,6 +220,7 @@ pub(crate) fn finish(
         ending,
         steps: state.instructions,
         globals: std::mem::take(&mut state.rt.captured),
+        statics: load::capture_statics(&state.mem, linked, layout, &state.capture_statics),
     }
 }
 

@@ -31,6 +31,8 @@ pub struct RunState {
     pub bad_address: Option<u64>,
     /// A64 instructions executed (when counting).
     pub instructions: u64,
+    /// Statics whose final words the outcome reports (`RunConfig::capture_statics`).
+    pub capture_statics: Vec<u32>,
 }
 
 /// How the execution ended.

@@ -267,6 +267,7 @@ pub fn execute(
                 ending,
                 steps: 0,
                 globals: Vec::new(),
+                statics: Vec::new(),
             }
         }
     };
@@ -284,6 +285,7 @@ fn run_child(linked: &Linked, compiled: &Compiled, config: &RunConfig, fd: i32) 
             ending: Ending::EngineError(m),
             steps: 0,
             globals: Vec::new(),
+            statics: Vec::new(),
         };
         // SAFETY: the pipe's write end.
         let mut f = unsafe { std::fs::File::from_raw_fd(fd) };

@@ -152,6 +152,10 @@ pub struct ExpectSpec {
     /// Final values of globals (keys are global numbers).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub globals: BTreeMap<String, WordSpec>,
+    /// Final words of statics (keys are labels such as "L5"; every word of
+    /// the static, in order).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub statics: BTreeMap<String, Vec<WordSpec>>,
 }
 
 /// Fields shared by `[[case]]`, `[[table]]` and `[defaults]`.
@@ -183,6 +187,10 @@ pub struct Common {
     /// Globals whose final values every engine must agree on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compare_globals: Vec<u32>,
+    /// Statics (labels such as "L5", in the first module defining them)
+    /// whose final words every engine must agree on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compare_statics: Vec<String>,
     /// Engines expected to fail this case: engine -> reason.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub xfail: BTreeMap<String, String>,
@@ -264,6 +272,7 @@ pub struct Expect {
     pub stdout: Option<String>,
     pub stdout_raw: Option<String>,
     pub globals: Vec<(u32, i64, bool)>,
+    pub statics: Vec<(u32, Vec<(i64, bool)>)>,
 }
 
 /// A case ready to run.
@@ -284,6 +293,8 @@ pub struct Case {
     pub memory: usize,
     pub float: FloatPolicy,
     pub compare_globals: Vec<u32>,
+    /// Static labels whose words every engine must agree on.
+    pub compare_statics: Vec<u32>,
     pub expect: Expect,
     pub xfail: BTreeMap<String, String>,
     pub skip: BTreeMap<String, String>,
@@ -307,6 +318,14 @@ impl std::fmt::Display for CaseError {
     }
 }
 
+/// A static's label written as `L5` (or `5`).
+fn static_label(s: &str) -> Result<u32, String> {
+    s.strip_prefix('L')
+        .unwrap_or(s)
+        .parse()
+        .map_err(|_| format!("`{s}` is not a static label such as L5"))
+}
+
 /// The start-function template a `body` goes into.
 pub fn body_program(body: &str, data: &str) -> String {
     format!("entry \"start\"\nlab L1\n{body}\n  rtn\n{data}\nglobal G1 L1 G1\n")
@@ -326,6 +345,8 @@ fn merged(defaults: &Common, c: &Common) -> Common {
     skip.extend(c.skip.clone());
     let mut compare_globals = defaults.compare_globals.clone();
     compare_globals.extend(c.compare_globals.iter().copied());
+    let mut compare_statics = defaults.compare_statics.clone();
+    compare_statics.extend(c.compare_statics.iter().cloned());
     Common {
         tags,
         spec: c.spec.clone().or_else(|| defaults.spec.clone()),
@@ -336,6 +357,7 @@ fn merged(defaults: &Common, c: &Common) -> Common {
         memory: c.memory.or(defaults.memory),
         float: c.float.clone().or_else(|| defaults.float.clone()),
         compare_globals,
+        compare_statics,
         xfail,
         skip,
     }
@@ -542,7 +564,19 @@ fn resolve_expect(e: &ExpectSpec) -> Result<Expect, String> {
         let (w, f) = v.value()?;
         globals.push((g, w, f));
     }
+    let mut statics = Vec::new();
+    for (k, words) in &e.statics {
+        let l = static_label(k).map_err(|m| format!("expect.statics: {m}"))?;
+        statics.push((
+            l,
+            words
+                .iter()
+                .map(WordSpec::value)
+                .collect::<Result<Vec<_>, _>>()?,
+        ));
+    }
     Ok(Expect {
+        statics,
         result: e.result.as_ref().map(|w| w.value()).transpose()?,
         fault: e.fault,
         ending: e.ending.clone(),
@@ -577,7 +611,16 @@ fn build(
     compare_globals.extend(expect.globals.iter().map(|g| g.0));
     compare_globals.sort();
     compare_globals.dedup();
+    let mut compare_statics = common
+        .compare_statics
+        .iter()
+        .map(|l| static_label(l).map_err(|m| format!("compare_statics: {m}")))
+        .collect::<Result<Vec<u32>, String>>()?;
+    compare_statics.extend(expect.statics.iter().map(|s| s.0));
+    compare_statics.sort();
+    compare_statics.dedup();
     Ok(Case {
+        compare_statics,
         name,
         file: file.to_path_buf(),
         line,
@@ -623,6 +666,8 @@ impl Case {
             args: self.args.clone().into_bytes(),
             stdin: self.stdin.clone().into_bytes(),
             program_name: self.name.rsplit('/').next().unwrap_or("case").to_string(),
+            capture_globals: self.compare_globals.clone(),
+            capture_statics: self.compare_statics.clone(),
             ..reference::RunConfig::default()
         }
     }

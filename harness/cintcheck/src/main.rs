@@ -406,8 +406,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             println!("{}", case.to_toml());
             let programs = case.programs()?;
-            let mut config = case.config();
-            config.capture_globals = case.compare_globals.clone();
+            let config = case.config();
             for e in &engines {
                 let engine = engine_by_name(e)?;
                 let o = engine.run(&programs, &config, None);
@@ -415,6 +414,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 println!("{}", String::from_utf8_lossy(&o.stdout_without_cr()));
                 for (g, v) in &o.globals {
                     println!("   G{g} = {v}");
+                }
+                for (l, words) in &o.statics {
+                    println!("   L{l} = {words:?}");
                 }
             }
             let objs: Vec<_> = engines.iter().map(|e| engine_by_name(e)).collect();

@@ -196,8 +196,7 @@ pub fn run_case(
         }
     };
     let opcodes = opcodes_of(&programs);
-    let mut config = case.config();
-    config.capture_globals = case.compare_globals.clone();
+    let config = case.config();
     // The reference outcome is what other engines are compared with.
     let needs_reference = engines.iter().any(|e| e != "reference");
     let reference_start = Instant::now();
@@ -359,6 +358,32 @@ pub fn judge(case: &Case, outcome: &Outcome, reference: Option<&Outcome>) -> Opt
             ));
         }
     }
+    for (l, want) in &e.statics {
+        match outcome.statics.iter().find(|x| x.0 == *l) {
+            Some((_, got)) if got.len() != want.len() => problems.push(format!(
+                "L{l}: expected {} words, the static has {}",
+                want.len(),
+                got.len()
+            )),
+            Some((_, got)) => {
+                if let Some((k, (w, f), g)) = want
+                    .iter()
+                    .zip(got)
+                    .enumerate()
+                    .map(|(k, (w, g))| (k, w, g))
+                    .find(|(_, (w, f), g)| !word_eq(policy, *f, *w, **g))
+                {
+                    let _ = f;
+                    problems.push(format!(
+                        "L{l}!{k}: expected {}, got {}",
+                        show_word(*w),
+                        show_word(*g)
+                    ));
+                }
+            }
+            None => problems.push(format!("L{l}: not reported")),
+        }
+    }
     for &(g, want, is_float) in &e.globals {
         match outcome.globals.iter().find(|x| x.0 == g) {
             Some(&(_, got)) if word_eq(policy, is_float, want, got) => {}
@@ -418,6 +443,18 @@ pub fn differ_with(
     if !same_end {
         return Some(format!("reference {}, this engine {}", r.ending, o.ending));
     }
+    for (l, a) in &r.statics {
+        let b = o.statics.iter().find(|x| x.0 == *l).map(|x| &x.1);
+        let same = b.is_some_and(|b| {
+            b.len() == a.len() && a.iter().zip(b).all(|(x, y)| word_eq(policy, false, *x, *y))
+        });
+        if !same {
+            return Some(format!(
+                "L{l}: reference {a:?}, this engine {:?}",
+                b.cloned().unwrap_or_default()
+            ));
+        }
+    }
     for (g, a) in &r.globals {
         let b = o.globals.iter().find(|x| x.0 == *g).map(|x| x.1);
         if b.is_none_or(|b| !word_eq(policy, false, *a, b)) {
@@ -464,5 +501,54 @@ impl Totals {
             s.push_str(&format!(" ({} expected failures)", self.expected_failures));
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(statics: Vec<(u32, Vec<i64>)>) -> Outcome {
+        Outcome {
+            stdout: b"x\n\r".to_vec(),
+            ending: Ending::Returned { code: 0 },
+            steps: 1,
+            globals: vec![(200, 5)],
+            statics,
+        }
+    }
+
+    #[test]
+    fn static_words_must_agree() {
+        let r = outcome(vec![(5, vec![1, 2])]);
+        assert_eq!(
+            differ_with(FloatPolicy::Bitwise, false, &r, &r.clone()),
+            None
+        );
+        let d = differ_with(
+            FloatPolicy::Bitwise,
+            false,
+            &r,
+            &outcome(vec![(5, vec![1, 3])]),
+        )
+        .unwrap();
+        assert!(
+            d.contains("L5: reference [1, 2], this engine [1, 3]"),
+            "{d}"
+        );
+        let d = differ_with(FloatPolicy::Bitwise, false, &r, &outcome(vec![])).unwrap();
+        assert!(d.contains("L5"), "{d}");
+    }
+
+    #[test]
+    fn first_stdout_difference_names_the_line() {
+        assert_eq!(
+            first_stdout_difference(b"a\nb\nc\n", b"a\nx\nc\n"),
+            "stdout line 2: expected \"b\", got \"x\""
+        );
+        assert_eq!(
+            first_stdout_difference(b"a\n", b"a\nmore\n"),
+            "stdout line 2: expected \"\", got \"more\""
+        );
     }
 }

@@ -1256,6 +1256,7 @@ pub fn run_with(
         ending: Ending::EngineError(m),
         steps: 0,
         globals: Vec::new(),
+        statics: Vec::new(),
     };
     let layout = match load::layout(&linked, 0, config.memory_words) {
         Ok(l) => l,
@@ -1308,5 +1309,6 @@ pub fn run_with(
         ending,
         steps: budget - fuel,
         globals: std::mem::take(&mut rt.captured),
+        statics: load::capture_statics(&mem, &linked, &layout, &config.capture_statics),
     }
 }

@@ -48,6 +48,9 @@ pub struct RunConfig {
     pub stdout_limit: usize,
     /// Globals whose final values the outcome reports.
     pub capture_globals: Vec<u32>,
+    /// Statics (by label, in the first user module that defines it) whose
+    /// final words the outcome reports.
+    pub capture_statics: Vec<u32>,
 }
 
 impl Default for RunConfig {
@@ -61,6 +64,7 @@ impl Default for RunConfig {
             program_name: "program".to_string(),
             stdout_limit: crate::runtime::output::DEFAULT_LIMIT,
             capture_globals: Vec::new(),
+            capture_statics: Vec::new(),
         }
     }
 }
@@ -233,6 +237,40 @@ pub fn layout(linked: &Linked, base: i64, words: usize) -> Result<Layout, LoadEr
         base,
         words,
     })
+}
+
+/// The final words of the statics `labels` (each looked up in the user's
+/// modules in load order, the first that defines it), for the outcome.
+pub fn capture_statics(
+    mem: &Memory,
+    linked: &Linked,
+    layout: &Layout,
+    labels: &[u32],
+) -> Vec<(u32, Vec<i64>)> {
+    let first_user = linked.prelude_modules();
+    labels
+        .iter()
+        .map(|&l| {
+            let words = (first_user..linked.modules.len())
+                .find_map(|m| {
+                    let addr = *layout.data[m].statics.get(&l)?;
+                    let len = linked.modules[m]
+                        .instrs
+                        .iter()
+                        .find_map(|i| match &i.args {
+                            Args::Static { label, words } if *label == l => Some(words.len()),
+                            _ => None,
+                        })?;
+                    Some(
+                        (0..len as i64)
+                            .map(|k| mem.get(addr + k).unwrap_or(0))
+                            .collect(),
+                    )
+                })
+                .unwrap_or_default();
+            (l, words)
+        })
+        .collect()
 }
 
 /// Initialise memory and the runtime for a run. `code_addr(module, label)`

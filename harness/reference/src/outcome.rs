@@ -143,6 +143,9 @@ pub struct Outcome {
     /// Final values of the globals named in `RunConfig::capture_globals`.
     #[serde(default)]
     pub globals: Vec<(u32, i64)>,
+    /// Final words of the statics named in `RunConfig::capture_statics`.
+    #[serde(default)]
+    pub statics: Vec<(u32, Vec<i64>)>,
 }
 
 impl Outcome {
