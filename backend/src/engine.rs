@@ -67,13 +67,7 @@ pub fn run_with(
 ) -> A64Run {
     let start = Instant::now();
     let failed = |m: String, compile_time| A64Run {
-        outcome: Outcome {
-            stdout: Vec::new(),
-            ending: reference::Ending::EngineError(m),
-            steps: 0,
-            globals: Vec::new(),
-            statics: Vec::new(),
-        },
+        outcome: Outcome::ended(reference::Ending::EngineError(m)),
         compile_time,
         run_time: Duration::ZERO,
         a64_instructions: None,

@@ -262,13 +262,7 @@ pub fn execute(
                 )),
                 s => Ending::EngineError(format!("native run killed by signal {s}")),
             };
-            Outcome {
-                stdout: Vec::new(),
-                ending,
-                steps: 0,
-                globals: Vec::new(),
-                statics: Vec::new(),
-            }
+            Outcome::ended(ending)
         }
     };
     if let Some(mut t) = tee {
@@ -280,13 +274,7 @@ pub fn execute(
 /// The child: build memory and code, then jump into the trampoline; never returns.
 fn run_child(linked: &Linked, compiled: &Compiled, config: &RunConfig, fd: i32) -> ! {
     let fail = |m: String| -> ! {
-        let o = Outcome {
-            stdout: Vec::new(),
-            ending: Ending::EngineError(m),
-            steps: 0,
-            globals: Vec::new(),
-            statics: Vec::new(),
-        };
+        let o = Outcome::ended(Ending::EngineError(m));
         // SAFETY: the pipe's write end.
         let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
         let _ = f.write_all(serde_json_like(&o).as_bytes());

@@ -1251,13 +1251,7 @@ pub fn run_with(
     superinstructions: bool,
 ) -> Outcome {
     let linked = Linked::new(programs);
-    let engine_error = |m: String| Outcome {
-        stdout: Vec::new(),
-        ending: Ending::EngineError(m),
-        steps: 0,
-        globals: Vec::new(),
-        statics: Vec::new(),
-    };
+    let engine_error = |m: String| Outcome::ended(Ending::EngineError(m));
     let layout = match load::layout(&linked, 0, config.memory_words) {
         Ok(l) => l,
         Err(e) => return engine_error(e.0),

@@ -149,6 +149,18 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The outcome of a run that produced nothing but its ending (the engine
+    /// could not compile, load or start it, or it died without a report).
+    pub fn ended(ending: Ending) -> Outcome {
+        Outcome {
+            stdout: Vec::new(),
+            ending,
+            steps: 0,
+            globals: Vec::new(),
+            statics: Vec::new(),
+        }
+    }
+
     /// stdout with every `\r` removed (how the corpus `.out` files are stored).
     pub fn stdout_without_cr(&self) -> Vec<u8> {
         self.stdout
