@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use sial::{Args, Op, Pos, Program};
+use sial::{Args, Op, Program};
 
 use crate::load::{self, Layout, Linked, LoadError, RunConfig};
 use crate::memory::{Memory, RESULT2};
@@ -236,15 +236,17 @@ pub struct Image {
     /// when the pair fuses; fused[i+1] is still the plain instruction, so a
     /// jump to i+1 behaves as before.
     pub fused: Vec<Ins>,
-    /// Per instruction: module index, source position, function name index.
-    locs: Vec<(u32, Pos, u32)>,
+    /// Per instruction: module index and index in the module's `instrs`
+    /// ([`FELL_OFF_END`] for the sentinel after a module's code).
+    locs: Vec<(u32, u32)>,
     /// Per module: code label (L) -> instruction index.
     labels: Vec<HashMap<u32, u32>>,
     swb: Vec<(u32, Vec<(i64, u32)>)>,
     swl: Vec<(u32, Vec<u32>)>,
-    functions: Vec<String>,
-    files: Vec<String>,
 }
+
+/// `locs` index of the [`Ins::FellOff`] sentinel that ends each module.
+const FELL_OFF_END: u32 = u32::MAX;
 
 impl Image {
     /// Decode `linked` with the data addresses of `layout`.
@@ -256,8 +258,6 @@ impl Image {
             labels: Vec::new(),
             swb: Vec::new(),
             swl: Vec::new(),
-            functions: vec![String::new()],
-            files: linked.files.clone(),
         };
         for (mi, m) in linked.modules.iter().enumerate() {
             // Pass 1: where each code label lands.
@@ -289,15 +289,8 @@ impl Image {
                     LoadError(format!("{}: L{} is not a static", linked.files[mi], l))
                 })
             };
-            let mut func = 0u32;
-            for i in &m.instrs {
+            for (index, i) in m.instrs.iter().enumerate() {
                 let ins = match (i.op, &i.args) {
-                    (Op::Entry, Args::Name(name)) => {
-                        img.functions
-                            .push(String::from_utf8_lossy(name).into_owned());
-                        func = img.functions.len() as u32 - 1;
-                        continue;
-                    }
                     (op, _) if op.is_directive() => continue,
                     (Op::Lp, Args::P(n)) => Ins::Lp(*n),
                     (Op::Lg, Args::G(n)) => Ins::Ld(g(n)),
@@ -456,10 +449,10 @@ impl Image {
                     }
                 };
                 img.code.push(ins);
-                img.locs.push((mi as u32, i.pos, func));
+                img.locs.push((mi as u32, index as u32));
             }
             img.code.push(Ins::FellOff);
-            img.locs.push((mi as u32, m.pos, 0));
+            img.locs.push((mi as u32, FELL_OFF_END));
             img.labels.push(l_labels);
         }
         img.fused = img.code.clone();
@@ -476,15 +469,21 @@ impl Image {
         CODE_BASE + self.labels[m].get(&l).copied().unwrap_or(u32::MAX) as i64
     }
 
-    /// The source location of instruction `pc`.
-    pub fn location(&self, pc: usize) -> Option<Location> {
-        let (m, pos, f) = *self.locs.get(pc)?;
-        Some(Location {
-            file: self.files.get(m as usize).cloned().unwrap_or_default(),
-            line: pos.line,
-            col: pos.col,
-            function: (f != 0).then(|| self.functions[f as usize].clone()),
-        })
+    /// The source location of instruction `pc` of the program `linked`
+    /// (the one this image was built from); control falling off a module's
+    /// end is placed at the module.
+    pub fn location(&self, linked: &Linked, pc: usize) -> Option<Location> {
+        let (m, index) = *self.locs.get(pc)?;
+        if index == FELL_OFF_END {
+            let pos = linked.modules.get(m as usize)?.pos;
+            return Some(Location {
+                file: linked.files.get(m as usize).cloned().unwrap_or_default(),
+                line: pos.line,
+                col: pos.col,
+                function: None,
+            });
+        }
+        linked.location(m as usize, index as usize)
     }
 }
 
@@ -1296,7 +1295,7 @@ pub fn run_with(
     };
     let mut fuel = budget;
     let result = execute(&img, &mut mem, &mut rt, &mut regs, &mut fuel, layout.gsize);
-    let at = img.location(regs.pc);
+    let at = img.location(&linked, regs.pc);
     let ending = rt.conclude(&mem, result, at);
     Outcome {
         stdout: std::mem::take(&mut rt.out.stdout),
