@@ -42,6 +42,31 @@ impl Engine for Reference {
     }
 }
 
+/// The reference interpreter with the library's fast path off: every
+/// library function of `writers.b` runs as BCPL calling through the global
+/// vector. Not a separate semantics: `cargo test` runs the suite on it to
+/// check that the fast path changes nothing.
+pub struct ReferenceSlowLibrary;
+
+impl Engine for ReferenceSlowLibrary {
+    fn name(&self) -> &'static str {
+        "reference-slow-library"
+    }
+
+    fn run(
+        &self,
+        programs: &Sources,
+        config: &RunConfig,
+        tee: Option<Box<dyn Write + Send>>,
+    ) -> Outcome {
+        let config = RunConfig {
+            library_fast_path: false,
+            ..config.clone()
+        };
+        reference::interp::run(programs, &config, tee)
+    }
+}
+
 /// The built-in AArch64 backend (under the emulator on x86_64 hosts,
 /// natively in a child process on aarch64 hosts).
 pub struct A64;
@@ -92,6 +117,7 @@ pub fn engine_by_name(name: &str) -> Result<Box<dyn Engine>, String> {
     match name {
         "reference" | "ref" => Ok(Box::new(Reference)),
         "a64" => Ok(Box::new(A64)),
+        "reference-slow-library" => Ok(Box::new(ReferenceSlowLibrary)),
         m if m.starts_with("a64-mutant:") => backend::codegen::Mutation::ALL
             .iter()
             .find(|x| x.name() == m)

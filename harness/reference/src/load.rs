@@ -18,6 +18,9 @@ use crate::runtime::{Runtime, Stop};
 
 /// The prelude's source (readable Sial).
 pub const PRELUDE_SOURCE: &str = include_str!("prelude.sial");
+/// The library functions written in BCPL (`writers.b` compiled by the real
+/// compiler; compact Sial), linked after the prelude.
+pub const WRITERS_SOURCE: &str = include_str!("writers.sial");
 /// Name of the prelude function an engine calls to run the program.
 pub const BOOT_ENTRY: &str = "cintcheck_boot";
 /// Words reserved below the global vector (word 0 stays unused, as null).
@@ -51,6 +54,11 @@ pub struct RunConfig {
     /// Statics (by label, in the first user module that defines it) whose
     /// final words the outcome reports.
     pub capture_statics: Vec<u32>,
+    /// Let the library functions written in BCPL (`writers.b`) hand their
+    /// whole job to the host while no library global they call was replaced
+    /// (true, the default); false runs them as BCPL always, to check that
+    /// both ways behave the same.
+    pub library_fast_path: bool,
 }
 
 impl Default for RunConfig {
@@ -65,15 +73,29 @@ impl Default for RunConfig {
             stdout_limit: crate::runtime::output::DEFAULT_LIMIT,
             capture_globals: Vec::new(),
             capture_statics: Vec::new(),
+            library_fast_path: true,
         }
     }
 }
 
-/// The prelude, parsed once.
-pub fn prelude() -> &'static Program {
-    static PRELUDE: OnceLock<Program> = OnceLock::new();
+/// The library's Sial modules (the prelude, then `writers.sial`), each with
+/// its file name, parsed once.
+pub fn prelude() -> &'static [(String, Module)] {
+    static PRELUDE: OnceLock<Vec<(String, Module)>> = OnceLock::new();
     PRELUDE.get_or_init(|| {
-        sial::parse(PRELUDE_SOURCE, "prelude.sial").expect("the built-in prelude is valid Sial")
+        [
+            ("prelude.sial", PRELUDE_SOURCE),
+            ("writers.sial", WRITERS_SOURCE),
+        ]
+        .into_iter()
+        .flat_map(|(file, text)| {
+            let program = sial::parse(text, file).expect("the built-in library is valid Sial");
+            program
+                .modules
+                .into_iter()
+                .map(move |m| (file.to_string(), m))
+        })
+        .collect()
     })
 }
 
@@ -88,8 +110,8 @@ pub struct Linked {
 impl Linked {
     /// Link the prelude and the user's programs (each with its file name).
     pub fn new(programs: &[(String, Program)]) -> Linked {
-        let mut modules = prelude().modules.clone();
-        let mut files = vec!["prelude.sial".to_string(); modules.len()];
+        let mut modules: Vec<Module> = prelude().iter().map(|(_, m)| m.clone()).collect();
+        let mut files: Vec<String> = prelude().iter().map(|(f, _)| f.clone()).collect();
         for (file, p) in programs {
             for m in &p.modules {
                 modules.push(m.clone());
@@ -121,7 +143,7 @@ impl Linked {
 
     /// Number of prelude modules at the front.
     pub fn prelude_modules(&self) -> usize {
-        prelude().modules.len()
+        prelude().len()
     }
 
     /// (module, label) of the boot function.
@@ -311,8 +333,10 @@ pub fn initialise(
             }
         }
     }
-    // `global` directives, in load order (later modules win).
-    for (mi, m) in linked.modules.iter().enumerate() {
+    // `global` directives, in load order (later modules win); the values of
+    // the library's own globals are recorded between the library's and the
+    // program's (the fast path of writers.b compares with them).
+    let apply = |mem: &mut Memory, mi: usize, m: &Module| -> Result<(), Stop> {
         for i in &m.instrs {
             if let Args::Global { pairs, .. } = &i.args {
                 for (g, l) in pairs {
@@ -320,6 +344,15 @@ pub fn initialise(
                 }
             }
         }
+        Ok(())
+    };
+    let library = linked.prelude_modules();
+    for (mi, m) in linked.modules.iter().enumerate().take(library) {
+        apply(mem, mi, m)?;
+    }
+    crate::runtime::writers::record_library_globals(rt, mem)?;
+    for (mi, m) in linked.modules.iter().enumerate().skip(library) {
+        apply(mem, mi, m)?;
     }
     // Console streams (getvec'd, as in the real system).
     let scb_out = rt.heap.getvec(mem, &mut rt.out, SCB_WORDS)?;

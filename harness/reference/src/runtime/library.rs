@@ -4,9 +4,11 @@
 //! global `LIBRARY[i].global` and, when BCPL code calls that address with a
 //! new frame `np`, calls [`call`]`(i, ...)` and puts the result in A.
 //!
-//! Library functions call each other directly here, not through the global
-//! vector (runtime.md s.0.11 notes that the real library does the latter);
-//! a program that replaces `wrch` therefore changes its own calls only.
+//! The host functions call each other directly. The library globals whose
+//! real versions call other library functions (newline, writes, writef,
+//! readn, ...) are BCPL functions of `writers.b`, which call through the
+//! global vector as the real library does (runtime.md s.0.11) and use the
+//! host functions here as their fast path (see [`super::writers`]).
 
 use super::format::{self, writef};
 use super::{rdargs, strings, sys, Frame, Runtime, Stop};
@@ -64,7 +66,6 @@ lib! {
     39 "binrdch" |rt, mem, _| { let mut r2 = mem.global(RESULT2)?; let c = rt.input.binrdch(&mut rt.out, &mut r2); result2(mem, r2)?; Ok(c) };
     40 "unrdch" |rt, _, _| Ok(if rt.input.unrdch() { -1 } else { 0 });
     41 "wrch" |rt, mem, f| Ok(if rt.out.wrch(a(mem, f, 0)?) { -1 } else { 0 });
-    42 "binwrch" |rt, mem, f| Ok(if rt.out.wrch(a(mem, f, 0)? | 256) { -1 } else { 0 });
     43 "deplete" |rt, _, _| { rt.out.deplete(); Ok(-1) };
     48 "findinput" |rt, mem, f| find_stream(rt, mem, f, false);
     49 "findoutput" |rt, mem, f| find_stream(rt, mem, f, true);
@@ -77,7 +78,6 @@ lib! {
     62 "endstream" |_, mem, f| endstream(mem, f);
     73 "writeflt" |rt, mem, f| { let (x, w, p) = (a(mem, f, 0)?, a(mem, f, 1)?, a(mem, f, 2)?); format::writeflt(&mut rt.out, false, x, w, p, &mut rt.host_r2); result2(mem, rt.host_r2)?; Ok(0) };
     83 "readn" |rt, mem, _| { let mut r2 = mem.global(RESULT2)?; let n = rt.input.readn(&mut rt.out, &mut r2); result2(mem, r2)?; Ok(n) };
-    84 "newline" |rt, _, _| Ok(if rt.out.wrch(10) { -1 } else { 0 });
     85 "writed" |rt, mem, f| { format::writed(&mut rt.out, false, a(mem, f, 0)?, a(mem, f, 1)?); Ok(-1) };
     86 "writen" |rt, mem, f| { format::writen(&mut rt.out, false, a(mem, f, 0)?); Ok(-1) };
     87 "writehex" |rt, mem, f| { format::writehex(&mut rt.out, false, a(mem, f, 0)?, a(mem, f, 1)?); Ok(-1) };
@@ -99,7 +99,6 @@ lib! {
     114 "copy_words" |_, mem, f| { let (s, d, n) = (a(mem, f, 0)?, a(mem, f, 1)?, a(mem, f, 2)?); for i in 0..n.max(0) { let w = mem.get(s + i)?; mem.set(d + i, w)?; } Ok(0) };
     115 "clear_words" |_, mem, f| { let (v, n) = (a(mem, f, 0)?, a(mem, f, 1)?); for i in 0..n.max(0) { mem.set(v + i, 0)?; } Ok(0) };
     119 "intflag" |_, _, _| Ok(0);
-    120 "newpage" |rt, _, _| Ok(if rt.out.wrch(12) { -1 } else { 0 });
     126 "codewrch" |rt, mem, f| { format::codewrch(&mut rt.out, false, a(mem, f, 0)?); Ok(0) };
     131 "memoryfree" |rt, mem, _| Ok(rt.heap.free_words(mem));
     180 "writee" |rt, mem, f| { let (x, w, p) = (a(mem, f, 0)?, a(mem, f, 1)?, a(mem, f, 2)?); format::writee(&mut rt.out, false, x, w, p, &mut rt.host_r2); result2(mem, rt.host_r2)?; Ok(0) };

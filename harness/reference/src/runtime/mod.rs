@@ -19,6 +19,7 @@ pub mod output;
 pub mod rdargs;
 pub mod strings;
 pub mod sys;
+pub mod writers;
 
 use crate::memory::Memory;
 pub use heap::Heap;
@@ -108,6 +109,8 @@ pub struct Runtime {
     /// Globals to read when the run ends ([`Runtime::conclude`]), and their values.
     pub capture: Vec<u32>,
     pub captured: Vec<(u32, i64)>,
+    /// The fast path of the library functions written in BCPL (`writers.b`).
+    pub writers: writers::WritersState,
 }
 
 impl Runtime {
@@ -131,6 +134,7 @@ impl Runtime {
             program_name: name.to_string(),
             capture: Vec::new(),
             captured: Vec::new(),
+            writers: writers::WritersState::default(),
         }
     }
 
@@ -146,6 +150,7 @@ impl Runtime {
         rt.out.tee = tee;
         rt.out.limit = config.stdout_limit;
         rt.capture = config.capture_globals.clone();
+        rt.writers.fast_path = config.library_fast_path;
         rt
     }
 

@@ -23,6 +23,10 @@ pub struct Output {
     pub limit: usize,
     /// Set once the program tried to write more than `limit` bytes.
     pub overflowed: bool,
+    /// While set, [`Output::put`] collects the values it is given here
+    /// instead of writing them (how `writers.b` gets a leaf writer's bytes
+    /// to send through a replaced `wrch`).
+    pub capture: Option<Vec<i64>>,
 }
 
 /// Default cap on a run's stdout (a runaway `writef("%999999999999i")`
@@ -49,7 +53,7 @@ impl Output {
 
     /// Whether the stdout cap has been reached (writers stop padding then).
     pub fn full(&self) -> bool {
-        self.overflowed
+        self.overflowed || self.capture.as_ref().is_some_and(|c| c.len() >= self.limit)
     }
 
     fn raw(&mut self, bytes: &[u8]) {
@@ -107,7 +111,11 @@ impl Output {
     /// Write through `wrch` (`raw` = false) or `sawrch` (`raw` = true): the two
     /// sinks the formatting functions use (writef vs sawritef).
     pub fn put(&mut self, raw: bool, ch: i64) {
-        if raw {
+        if let Some(c) = self.capture.as_mut() {
+            if c.len() < self.limit {
+                c.push(ch);
+            }
+        } else if raw {
             self.sawrch(ch);
         } else {
             self.wrch(ch);

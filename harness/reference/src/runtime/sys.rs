@@ -1,6 +1,7 @@
 //! `sys(op, a1, a2, ...)` (G3, the `sys` instruction; runtime.md s.7 and
 //! cintcode64.md s.11), exact `muldiv` (the `mdiv` instruction, sial.md
-//! s.6.4) and cintcheck's private sys operations used by the prelude.
+//! s.6.4) and cintcheck's private sys operations used by the prelude (those
+//! of `writers.b` are in [`super::writers`]).
 
 use super::{float, Frame, Runtime, Stop};
 use crate::memory::{Memory, RESULT2};
@@ -158,6 +159,9 @@ pub fn sys(rt: &mut Runtime, mem: &mut Memory, f: Frame) -> Result<i64, Stop> {
         }
         SYS_CO_ALLOC => co_alloc(rt, mem, arg(1)?, arg(2)?),
         _ => {
+            if let Some(r) = super::writers::sys_op(rt, mem, op, f) {
+                return r;
+            }
             rt.out.message(&format!("\nBad sys number: {op}\n"));
             Ok(op)
         }

@@ -1,0 +1,125 @@
+//! The host side of `writers.b`, the library functions that call other
+//! library functions through the global vector (runtime.md s.0.11, s.6.8):
+//! cintcheck's private sys operations that let each of them run as one host
+//! call while none of the globals it would call has been replaced (the fast
+//! path), and otherwise hand a leaf writer's bytes to the BCPL code one at a
+//! time so that it can send each through whatever `wrch` is now.
+
+use std::collections::VecDeque;
+
+use super::format::string_ok;
+use super::library::{self, LIBRARY};
+use super::{Frame, Runtime, Stop};
+use crate::memory::Memory;
+
+/// `sys(LIB_FAST, g, argv, resp)`: when no library global in
+/// [`CALLED_GLOBALS`] has changed since loading, run the host version of
+/// library global `g` with the arguments at `argv`, store its result at
+/// `resp` and return TRUE; otherwise return FALSE and do nothing.
+pub const LIB_FAST: i64 = 0x0C1C_0002;
+/// `sys(LIB_FORMAT, g, argv)`: run the host version of `g` with its output
+/// captured; [`LIB_NEXT`] then returns the captured bytes one by one.
+pub const LIB_FORMAT: i64 = 0x0C1C_0003;
+/// `sys(LIB_NEXT)`: the next captured byte, or -1 when there is none.
+pub const LIB_NEXT: i64 = 0x0C1C_0004;
+/// `sys(LIB_STROK, s)`: TRUE when `s` is a string inside memory (the check
+/// `writes` and `writef` make before using a string).
+pub const LIB_STROK: i64 = 0x0C1C_0005;
+/// `sys(LIB_LEN, s)`: `s%0`, or 0 when that byte is outside memory (what
+/// `writet` pads against).
+pub const LIB_LEN: i64 = 0x0C1C_0006;
+
+/// The library globals that some function of `writers.b` calls: sawrch,
+/// rdch, unrdch, wrch, writeflt, writed, writen, writehex, writeoct, writes,
+/// writet, writeu, writez, get_text, writef, codewrch and writee. While all
+/// hold the library's own values, the host versions (which call each other
+/// directly) behave exactly as the BCPL calling through the globals.
+pub const CALLED_GLOBALS: [i64; 17] = [
+    37, 38, 40, 41, 73, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 126, 180,
+];
+
+/// What the fast path needs to remember of a run.
+#[derive(Debug)]
+pub struct WritersState {
+    /// Whether [`LIB_FAST`] may run the host versions at all.
+    pub fast_path: bool,
+    /// Values of [`CALLED_GLOBALS`] once the library was loaded.
+    library_values: Vec<i64>,
+    /// Bytes captured by [`LIB_FORMAT`] not yet handed out.
+    pending: VecDeque<i64>,
+}
+
+impl Default for WritersState {
+    fn default() -> Self {
+        WritersState {
+            fast_path: true,
+            library_values: Vec::new(),
+            pending: VecDeque::new(),
+        }
+    }
+}
+
+/// Record the library's values of [`CALLED_GLOBALS`] (called by the loader
+/// after the library's `global` directives and before the program's).
+pub fn record_library_globals(rt: &mut Runtime, mem: &Memory) -> Result<(), Stop> {
+    rt.writers.library_values = CALLED_GLOBALS
+        .iter()
+        .map(|&g| mem.global(g))
+        .collect::<Result<_, _>>()?;
+    Ok(())
+}
+
+/// Whether every global in [`CALLED_GLOBALS`] still holds its library value.
+fn intact(rt: &Runtime, mem: &Memory) -> bool {
+    rt.writers.fast_path
+        && rt.writers.library_values.len() == CALLED_GLOBALS.len()
+        && CALLED_GLOBALS
+            .iter()
+            .zip(&rt.writers.library_values)
+            .all(|(&g, &v)| mem.global(g).is_ok_and(|now| now == v))
+}
+
+/// The host function of library global `g`.
+fn host(g: i64) -> Result<usize, Stop> {
+    LIBRARY
+        .iter()
+        .position(|e| e.global as i64 == g)
+        .ok_or(Stop::abort(4))
+}
+
+/// Execute one of the private operations above (`op` at f!3, its
+/// arguments at f!4...), or `None` when `op` is not one of them.
+pub fn sys_op(rt: &mut Runtime, mem: &mut Memory, op: i64, f: Frame) -> Option<Result<i64, Stop>> {
+    let arg = |mem: &Memory, i: i64| f.arg(mem, i);
+    let run = |rt: &mut Runtime, mem: &mut Memory| -> Result<i64, Stop> {
+        match op {
+            LIB_FAST => {
+                if !intact(rt, mem) {
+                    return Ok(0);
+                }
+                let (g, argv, resp) = (arg(mem, 1)?, arg(mem, 2)?, arg(mem, 3)?);
+                let r = library::call(host(g)?, rt, mem, Frame { np: argv - 3 })?;
+                mem.set(resp, r)?;
+                Ok(-1)
+            }
+            LIB_FORMAT => {
+                let (g, argv) = (arg(mem, 1)?, arg(mem, 2)?);
+                let index = host(g)?;
+                rt.out.capture = Some(Vec::new());
+                let r = library::call(index, rt, mem, Frame { np: argv - 3 });
+                let bytes = rt.out.capture.take().unwrap_or_default();
+                r?;
+                rt.writers.pending = bytes.into();
+                Ok(rt.writers.pending.len() as i64)
+            }
+            LIB_NEXT => Ok(rt.writers.pending.pop_front().unwrap_or(-1)),
+            LIB_STROK => Ok(if string_ok(mem, arg(mem, 1)?) { -1 } else { 0 }),
+            LIB_LEN => Ok(mem.get_byte(arg(mem, 1)?, 0).map_or(0, |b| b as i64)),
+            _ => unreachable!(),
+        }
+    };
+    match op {
+        LIB_FAST | LIB_FORMAT | LIB_NEXT | LIB_STROK | LIB_LEN => Some(run(rt, mem)),
+        _ => None,
+    }
+}
