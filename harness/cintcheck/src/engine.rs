@@ -107,7 +107,8 @@ impl Engine for Mutant {
     }
 }
 
-/// Names of every engine this build has.
+/// Names of the engines a run uses by default. [`engine_by_name`] also
+/// knows `reference-slow-library` and the `a64-mutant:NAME` engines.
 pub fn engine_names() -> Vec<&'static str> {
     vec!["reference", "a64"]
 }
@@ -124,7 +125,7 @@ pub fn engine_by_name(name: &str) -> Result<Box<dyn Engine>, String> {
             .map(|x| Box::new(Mutant(*x)) as Box<dyn Engine>)
             .ok_or_else(|| format!("unknown mutant `{m}`")),
         _ => Err(format!(
-            "unknown engine `{name}` (available: {})",
+            "unknown engine `{name}` (available: {}, reference-slow-library, a64-mutant:NAME)",
             engine_names().join(", ")
         )),
     }

@@ -4,6 +4,11 @@
 //! (with its partitions) work as usual. A trial passes when the runner's
 //! verdict is pass or expected failure; skipped cases are ignored trials.
 //!
+//! The engines are those of `cintcheck engines` plus
+//! `reference-slow-library` (the reference with the library's fast path
+//! off), which checks on every case that the fast path of the library
+//! functions written in BCPL changes nothing.
+//!
 //! The a64 trials also check an insta snapshot per case (per table: of its
 //! first row, the other rows differing only in their values): the AArch64
 //! listing of the case's own code and its normalised outcome. Accept
@@ -120,7 +125,8 @@ fn run_trial(case: &Case, engine: &str) -> Result<(), Failed> {
 fn main() {
     let args = Arguments::from_args();
     let root = cases_root();
-    let engines = engine_names();
+    let mut engines = engine_names();
+    engines.push("reference-slow-library");
     let mut trials = Vec::new();
     let mut snapshot_names = BTreeSet::new();
     for file in case::discover(std::slice::from_ref(&root)) {

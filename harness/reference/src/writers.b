@@ -12,9 +12,9 @@
 //
 // Each function first asks the host to do the whole job
 // (sys(lib_fast, g, argv, @res)). The host does it only while none of the
-// library globals it would call has been replaced (it compares them with
-// their values after loading the library); then the result is the same as
-// the calls below would give, only faster. Otherwise the BCPL below runs:
+// library globals the function would call, directly or not, has been
+// replaced (it compares them with their values after loading the library);
+// then the result is the same as the calls below would give, only faster. Otherwise the BCPL below runs:
 // leaf writers get their bytes from the host's formatter (sys(lib_format,
 // ...) then sys(lib_next) per byte) and send each through wrch; the others
 // call the library globals the spec names.
@@ -22,8 +22,8 @@
 SECTION "writers"
 
 GLOBAL {
-  sys:3; rootnode:9; result2:10
-  sawrch:37; rdch:38; unrdch:40; wrch:41; binwrch:42
+  sys:3; rootnode:9; result2:10; cos:13
+  sawrch:37; rdch:38; unrdch:40; wrch:41; binwrch:42; deplete:43
   writeflt:73; readn:83; newline:84; writed:85; writen:86
   writehex:87; writeoct:88; writes:89; writet:90; writeu:91
   writez:92; get_text:93; writef:94; sawritef:95
@@ -36,6 +36,7 @@ MANIFEST {
   lib_next = #x0C1C0004    // sys(lib_next): next captured byte, or -1
   lib_strok = #x0C1C0005   // sys(lib_strok, s): s is a string in memory
   lib_len = #x0C1C0006     // sys(lib_len, s): s%0, or 0 outside memory
+  lib_store = #x0C1C0007   // sys(lib_store, ch): store in cos; TRUE: console
 }
 
 // The bytes the host's version of library global g writes for the
@@ -46,6 +47,18 @@ LET emit(g, argv) BE
     IF ch < 0 RETURN
     wrch(ch)
   } REPEAT
+}
+
+// wrch(ch): store the byte; on the console (an interactive stream) a
+// newline is followed by a wrch(13) made through G41, and a newline or form
+// feed by deplete(cos) (runtime.md s.1.1).
+LET wrch(ch) = VALOF
+{ LET res = 0
+  IF sys(lib_fast, 41, @ch, @res) RESULTIS res
+  UNLESS sys(lib_store, ch) & ch < 32 RESULTIS TRUE
+  IF ch = '*n' DO wrch('*c')
+  IF ch = '*n' | ch = '*p' RESULTIS deplete(cos)
+  RESULTIS TRUE
 }
 
 LET newline() = wrch('*n')

@@ -62,20 +62,20 @@ lib! {
     35 "setseed" |_, mem, f| { let old = mem.global(RANDSEED)?; mem.set_global(RANDSEED, a(mem, f, 0)?)?; Ok(old) };
     36 "sardch" |rt, _, _| Ok(rt.input.sardch());
     37 "sawrch" |rt, mem, f| { rt.out.sawrch(a(mem, f, 0)?); Ok(0) };
-    38 "rdch" |rt, mem, _| { let mut r2 = mem.global(RESULT2)?; let c = rt.input.rdch(&mut rt.out, &mut r2); result2(mem, r2)?; Ok(c) };
-    39 "binrdch" |rt, mem, _| { let mut r2 = mem.global(RESULT2)?; let c = rt.input.binrdch(&mut rt.out, &mut r2); result2(mem, r2)?; Ok(c) };
-    40 "unrdch" |rt, _, _| Ok(if rt.input.unrdch() { -1 } else { 0 });
-    41 "wrch" |rt, mem, f| Ok(if rt.out.wrch(a(mem, f, 0)?) { -1 } else { 0 });
-    43 "deplete" |rt, _, _| { rt.out.deplete(); Ok(-1) };
+    38 "rdch" |rt, mem, _| rdch(rt, mem, true);
+    39 "binrdch" |rt, mem, _| rdch(rt, mem, false);
+    40 "unrdch" |rt, mem, _| { let cis = mem.global(CIS)?; let ok = rt.streams.unrdch(cis).unwrap_or_else(|| rt.input.unrdch()); Ok(if ok { -1 } else { 0 }) };
+    41 "wrch" |rt, mem, f| { let (cos, ch) = (mem.global(COS)?, a(mem, f, 0)?); Ok(if rt.streams.wrch(cos, ch) || rt.out.wrch(ch) { -1 } else { 0 }) };
+    43 "deplete" |rt, mem, f| { let scb = a(mem, f, 0)?; if rt.streams.is_open(scb) { rt.streams.deplete(scb) } else { rt.out.deplete() } Ok(-1) };
     48 "findinput" |rt, mem, f| find_stream(rt, mem, f, false);
     49 "findoutput" |rt, mem, f| find_stream(rt, mem, f, true);
     56 "selectinput" |rt, mem, f| select(rt, mem, f, CIS);
     57 "selectoutput" |rt, mem, f| select(rt, mem, f, COS);
     58 "input" |_, mem, _| mem.global(CIS);
     59 "output" |_, mem, _| mem.global(COS);
-    60 "endread" |_, mem, _| { mem.set_global(CIS, 0)?; Ok(0) };
-    61 "endwrite" |_, mem, _| { mem.set_global(COS, 0)?; Ok(0) };
-    62 "endstream" |_, mem, f| endstream(mem, f);
+    60 "endread" |rt, mem, _| { let cis = mem.global(CIS)?; endstream(rt, mem, cis) };
+    61 "endwrite" |rt, mem, _| { let cos = mem.global(COS)?; endstream(rt, mem, cos) };
+    62 "endstream" |rt, mem, f| { let scb = a(mem, f, 0)?; endstream(rt, mem, scb) };
     73 "writeflt" |rt, mem, f| { let (x, w, p) = (a(mem, f, 0)?, a(mem, f, 1)?, a(mem, f, 2)?); format::writeflt(&mut rt.out, false, x, w, p, &mut rt.host_r2); result2(mem, rt.host_r2)?; Ok(0) };
     83 "readn" |rt, mem, _| { let mut r2 = mem.global(RESULT2)?; let n = rt.input.readn(&mut rt.out, &mut r2); result2(mem, r2)?; Ok(n) };
     85 "writed" |rt, mem, f| { format::writed(&mut rt.out, false, a(mem, f, 0)?, a(mem, f, 1)?); Ok(-1) };
@@ -167,8 +167,10 @@ fn get_text(_: &mut Runtime, mem: &mut Memory, f: Frame) -> Result<i64, Stop> {
     Ok(buf)
 }
 
-/// `findinput` / `findoutput`: only the console (`**`) exists; `NIL:` and
-/// file names give 0 with result2 = 100.
+/// `findinput` / `findoutput` (runtime.md s.6.7): `**` is the console;
+/// `NIL:` and file names open a stream of [`super::streams`] (files in the
+/// run's scratch directory) with a new SCB; a file that cannot be opened
+/// gives 0 with result2 = 100.
 fn find_stream(rt: &mut Runtime, mem: &mut Memory, f: Frame, output: bool) -> Result<i64, Stop> {
     let name = mem.string(a(mem, f, 0)?)?;
     if name == b"**" {
@@ -178,8 +180,50 @@ fn find_stream(rt: &mut Runtime, mem: &mut Memory, f: Frame, output: bool) -> Re
             rt.console_in
         });
     }
-    result2(mem, 100)?;
-    Ok(0)
+    if name.is_empty() || (!output && !rt.streams.can_open_input(&name)) {
+        result2(mem, 100)?;
+        return Ok(0);
+    }
+    let scb = rt.heap.getvec(mem, &mut rt.out, SCB_WORDS)?;
+    if scb == 0 {
+        result2(mem, 100)?;
+        return Ok(0);
+    }
+    let nil = name.eq_ignore_ascii_case(b"NIL:");
+    mem.set(scb, if output { SCB_ID_OUT } else { SCB_ID_IN })?;
+    mem.set(scb + 1, if nil { 0 } else { 1 })?;
+    // result2: 0 after opening a file for output (measured); findinput and
+    // NIL: leave it as it was (cintsys64 leaves an unspecified host value
+    // after opening a file for input).
+    if output {
+        rt.streams.open_output(scb, &name);
+        if !nil {
+            result2(mem, 0)?;
+        }
+    } else {
+        rt.streams.open_input(scb, &name);
+    }
+    Ok(scb)
+}
+
+/// `rdch` (`skip_cr`) or `binrdch` on the current input stream `cis`:
+/// abort 186 when there is none.
+fn rdch(rt: &mut Runtime, mem: &mut Memory, skip_cr: bool) -> Result<i64, Stop> {
+    let cis = mem.global(CIS)?;
+    if cis == 0 {
+        return Err(Stop::abort(186));
+    }
+    if let Some(c) = rt.streams.rdch(cis, skip_cr) {
+        return Ok(c);
+    }
+    let mut r2 = mem.global(RESULT2)?;
+    let c = if skip_cr {
+        rt.input.rdch(&mut rt.out, &mut r2)
+    } else {
+        rt.input.binrdch(&mut rt.out, &mut r2)
+    };
+    result2(mem, r2)?;
+    Ok(c)
 }
 
 /// `selectinput` / `selectoutput`: the SCB must be 0 or of the right kind,
@@ -201,17 +245,26 @@ fn select(_: &mut Runtime, mem: &mut Memory, f: Frame, global: i64) -> Result<i6
     Ok(-1)
 }
 
-/// `endstream(scb)`: the console's end function does nothing (its pending
-/// bytes stay unflushed); clear cis/cos when they name the stream.
-fn endstream(mem: &mut Memory, f: Frame) -> Result<i64, Stop> {
-    let scb = a(mem, f, 0)?;
+/// `endstream(scb)`: a file is written out and closed and its SCB freed;
+/// the console's end function does nothing (its pending bytes stay
+/// unflushed); cis/cos are cleared when they name the stream. result2 is
+/// kept.
+fn endstream(rt: &mut Runtime, mem: &mut Memory, scb: i64) -> Result<i64, Stop> {
     if scb < 0 {
         return Err(Stop::abort(999));
     }
+    if scb == 0 {
+        return Ok(0);
+    }
     for g in [CIS, COS] {
-        if scb != 0 && mem.global(g)? == scb {
+        if mem.global(g)? == scb {
             mem.set_global(g, 0)?;
         }
+    }
+    if rt.streams.close(scb) {
+        let r2 = mem.global(RESULT2)?;
+        rt.heap.freevec(mem, &mut rt.out, scb)?;
+        result2(mem, r2)?;
     }
     Ok(0)
 }

@@ -17,6 +17,7 @@ pub mod input;
 pub mod library;
 pub mod output;
 pub mod rdargs;
+pub mod streams;
 pub mod strings;
 pub mod sys;
 pub mod writers;
@@ -111,6 +112,8 @@ pub struct Runtime {
     pub captured: Vec<(u32, i64)>,
     /// The fast path of the library functions written in BCPL (`writers.b`).
     pub writers: writers::WritersState,
+    /// Files of the run's scratch directory and the streams open on them.
+    pub streams: streams::Streams,
 }
 
 impl Runtime {
@@ -135,6 +138,7 @@ impl Runtime {
             capture: Vec::new(),
             captured: Vec::new(),
             writers: writers::WritersState::default(),
+            streams: streams::Streams::default(),
         }
     }
 

@@ -92,10 +92,7 @@ impl Output {
         if self.overflowed {
             return true;
         }
-        if self.buffer.len() >= BUFFER_SIZE {
-            self.deplete();
-        }
-        self.buffer.push(ch as u8);
+        self.store(ch);
         if ch >= 32 {
             return true;
         }
@@ -106,6 +103,18 @@ impl Output {
             self.deplete();
         }
         true
+    }
+
+    /// The first step of `wrch`: put the low byte of `ch` in the buffer,
+    /// depleting it first when it is full.
+    pub fn store(&mut self, ch: i64) {
+        if self.overflowed {
+            return;
+        }
+        if self.buffer.len() >= BUFFER_SIZE {
+            self.deplete();
+        }
+        self.buffer.push(ch as u8);
     }
 
     /// Write through `wrch` (`raw` = false) or `sawrch` (`raw` = true): the two

@@ -12,8 +12,8 @@ use super::library::{self, LIBRARY};
 use super::{Frame, Runtime, Stop};
 use crate::memory::Memory;
 
-/// `sys(LIB_FAST, g, argv, resp)`: when no library global in
-/// [`CALLED_GLOBALS`] has changed since loading, run the host version of
+/// `sys(LIB_FAST, g, argv, resp)`: when none of the library globals that
+/// `g` calls has changed since loading, run the host version of
 /// library global `g` with the arguments at `argv`, store its result at
 /// `resp` and return TRUE; otherwise return FALSE and do nothing.
 pub const LIB_FAST: i64 = 0x0C1C_0002;
@@ -28,15 +28,37 @@ pub const LIB_STROK: i64 = 0x0C1C_0005;
 /// `sys(LIB_LEN, s)`: `s%0`, or 0 when that byte is outside memory (what
 /// `writet` pads against).
 pub const LIB_LEN: i64 = 0x0C1C_0006;
+/// `sys(LIB_STORE, ch)`: the first step of `wrch`, putting the low byte of
+/// `ch` in the buffer of the current output stream (the rest of `wrch` is
+/// in `writers.b`); TRUE when that stream is interactive (the console),
+/// where control characters have more effects.
+pub const LIB_STORE: i64 = 0x0C1C_0007;
 
 /// The library globals that some function of `writers.b` calls: sawrch,
 /// rdch, unrdch, wrch, writeflt, writed, writen, writehex, writeoct, writes,
-/// writet, writeu, writez, get_text, writef, codewrch and writee. While all
-/// hold the library's own values, the host versions (which call each other
-/// directly) behave exactly as the BCPL calling through the globals.
+/// writet, writeu, writez, get_text, writef, codewrch and writee.
 pub const CALLED_GLOBALS: [i64; 17] = [
     37, 38, 40, 41, 73, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 126, 180,
 ];
+
+/// The globals library function `g` of `writers.b` calls, directly or
+/// through the functions it calls. While all of them hold the library's
+/// own values, the host version of `g` (whose parts call each other
+/// directly) behaves exactly as the BCPL that calls through the globals.
+fn calls(g: i64) -> &'static [i64] {
+    /// What writef calls: wrch, writes, writen, codewrch, writed, writet,
+    /// writeoct, writehex, writeu, writez, writeflt, writee, get_text.
+    const WRITEF: &[i64] = &[41, 89, 86, 126, 85, 90, 88, 87, 91, 92, 73, 180, 93];
+    match g {
+        86 | 91 => &[85, 41], // writen, writeu: writed
+        90 => &[89, 41],      // writet: writes, wrch
+        83 => &[38, 40],      // readn: rdch, unrdch
+        94 => WRITEF,         // writef
+        // sawritef: writef with wrch := sawrch for the call.
+        95 => &[37, 94, 89, 86, 126, 85, 90, 88, 87, 91, 92, 73, 180, 93],
+        _ => &[41], // the leaf writers and wrch itself
+    }
+}
 
 /// What the fast path needs to remember of a run.
 #[derive(Debug)]
@@ -69,14 +91,16 @@ pub fn record_library_globals(rt: &mut Runtime, mem: &Memory) -> Result<(), Stop
     Ok(())
 }
 
-/// Whether every global in [`CALLED_GLOBALS`] still holds its library value.
-fn intact(rt: &Runtime, mem: &Memory) -> bool {
+/// Whether every global that library function `g` calls still holds its
+/// library value.
+fn intact(rt: &Runtime, mem: &Memory, g: i64) -> bool {
     rt.writers.fast_path
         && rt.writers.library_values.len() == CALLED_GLOBALS.len()
-        && CALLED_GLOBALS
-            .iter()
-            .zip(&rt.writers.library_values)
-            .all(|(&g, &v)| mem.global(g).is_ok_and(|now| now == v))
+        && calls(g).iter().all(|c| {
+            let i = CALLED_GLOBALS.iter().position(|x| x == c);
+            let v = i.and_then(|i| rt.writers.library_values.get(i));
+            v.is_some_and(|v| mem.global(*c).is_ok_and(|now| now == *v))
+        })
 }
 
 /// The host function of library global `g`.
@@ -94,10 +118,18 @@ pub fn sys_op(rt: &mut Runtime, mem: &mut Memory, op: i64, f: Frame) -> Option<R
     let run = |rt: &mut Runtime, mem: &mut Memory| -> Result<i64, Stop> {
         match op {
             LIB_FAST => {
-                if !intact(rt, mem) {
+                let (g, argv, resp) = (arg(mem, 1)?, arg(mem, 2)?, arg(mem, 3)?);
+                // The host writers and readn know the console only: with
+                // another stream selected, the BCPL path sends each byte
+                // through wrch or takes each from rdch, which follow cos/cis.
+                let console = match g {
+                    41 => true,
+                    83 => mem.global(library::CIS)? == rt.console_in,
+                    _ => mem.global(library::COS)? == rt.console_out,
+                };
+                if !console || !intact(rt, mem, g) {
                     return Ok(0);
                 }
-                let (g, argv, resp) = (arg(mem, 1)?, arg(mem, 2)?, arg(mem, 3)?);
                 let r = library::call(host(g)?, rt, mem, Frame { np: argv - 3 })?;
                 mem.set(resp, r)?;
                 Ok(-1)
@@ -115,11 +147,19 @@ pub fn sys_op(rt: &mut Runtime, mem: &mut Memory, op: i64, f: Frame) -> Option<R
             LIB_NEXT => Ok(rt.writers.pending.pop_front().unwrap_or(-1)),
             LIB_STROK => Ok(if string_ok(mem, arg(mem, 1)?) { -1 } else { 0 }),
             LIB_LEN => Ok(mem.get_byte(arg(mem, 1)?, 0).map_or(0, |b| b as i64)),
+            LIB_STORE => {
+                let (cos, ch) = (mem.global(library::COS)?, arg(mem, 1)?);
+                if rt.streams.wrch(cos, ch) {
+                    return Ok(0);
+                }
+                rt.out.store(ch);
+                Ok(-1)
+            }
             _ => unreachable!(),
         }
     };
     match op {
-        LIB_FAST | LIB_FORMAT | LIB_NEXT | LIB_STROK | LIB_LEN => Some(run(rt, mem)),
+        LIB_FAST | LIB_FORMAT | LIB_NEXT | LIB_STROK | LIB_LEN | LIB_STORE => Some(run(rt, mem)),
         _ => None,
     }
 }
