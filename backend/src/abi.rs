@@ -44,7 +44,7 @@ pub const P: u8 = 29;
 #[repr(u8)]
 pub enum Slot {
     /// `lib(a1, a2, a3, a4, a5, np, index, ctx) -> a`: library function `index`
-    /// of `reference::runtime::library::LIBRARY` with its BCPL frame at word
+    /// of `runtime::library::LIBRARY` with its BCPL frame at word
     /// address `np`.
     Lib = 0,
     /// `sys(op, a1, a2, a3, a4, p, _, ctx) -> a`: the `sys` instruction with

@@ -1,16 +1,17 @@
 //! The `a64` engine: compile a program with the built-in backend, load it
 //! into BCPL memory exactly as the reference does, run it under the
 //! emulator, and classify how it ended. The backend shares the run-time
-//! library's host functions with the reference, never its interpreter.
+//! library (crate `runtime`) with the reference; it does not depend on the
+//! interpreter's crate at all, so it cannot ask the oracle for a result.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use reference::load::{self, Linked, RunConfig};
-use reference::memory::Memory;
-use reference::runtime::library::GLOBWORD;
-use reference::runtime::{Runtime, Stop};
-use reference::{Location, Outcome};
+use runtime::library::GLOBWORD;
+use runtime::load::{self, Linked, RunConfig};
+use runtime::memory::Memory;
+use runtime::{Location, Outcome};
+use runtime::{Runtime, Stop};
 use sial::Program;
 
 use crate::abi;
@@ -67,7 +68,7 @@ pub fn run_with(
 ) -> A64Run {
     let start = Instant::now();
     let failed = |m: String, compile_time| A64Run {
-        outcome: Outcome::ended(reference::Ending::EngineError(m)),
+        outcome: Outcome::ended(runtime::Ending::EngineError(m)),
         compile_time,
         run_time: Duration::ZERO,
         a64_instructions: None,

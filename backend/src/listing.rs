@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use reference::load::Linked;
+use runtime::load::Linked;
 use yaxpeax_arch::{Decoder, U8Reader};
 use yaxpeax_arm::armv8::a64::InstDecoder;
 

@@ -32,8 +32,8 @@ mod ops;
 use std::collections::{HashMap, HashSet};
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi};
-use reference::load::{Layout, Linked};
-use reference::runtime::library::LIBRARY;
+use runtime::library::LIBRARY;
+use runtime::load::{Layout, Linked};
 use sial::{Args, Op};
 
 use asm::{a64, host_call, Ops};

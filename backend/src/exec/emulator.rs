@@ -18,8 +18,8 @@
 
 use std::cell::RefCell;
 
-use reference::runtime::library;
-use reference::runtime::{float, sys, Frame, Stop};
+use runtime::library;
+use runtime::{float, sys, Frame, Stop};
 use unicorn_engine::{Arch, HookType, MemType, Mode, Prot, RegisterARM64 as R, Unicorn};
 
 use super::{EmuEnd, ErrorKind, HostStop, RunState};

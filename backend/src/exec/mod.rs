@@ -2,8 +2,8 @@
 //! non-aarch64 hosts, and native execution in a child process on aarch64
 //! hosts. Both report the same [`RunState`] and [`EmuEnd`].
 
-use reference::memory::Memory;
-use reference::runtime::{Runtime, Stop};
+use runtime::memory::Memory;
+use runtime::{Runtime, Stop};
 
 #[cfg(not(target_arch = "aarch64"))]
 pub mod emulator;

@@ -19,11 +19,11 @@ use std::io::{Read, Write};
 use std::os::fd::FromRawFd;
 
 use dynasmrt::mmap::MutableBuffer;
-use reference::load::{Linked, RunConfig};
-use reference::memory::Memory;
-use reference::runtime::library;
-use reference::runtime::{float, sys, Frame, Stop};
-use reference::{Ending, Outcome};
+use runtime::library;
+use runtime::load::{Linked, RunConfig};
+use runtime::memory::Memory;
+use runtime::{float, sys, Frame, Stop};
+use runtime::{Ending, Outcome};
 
 use super::{EmuEnd, ErrorKind, HostStop, RunState};
 use crate::abi::{Slot, SLOTS};
@@ -33,7 +33,7 @@ use crate::engine::{finish, prepare, registers};
 /// What the child needs once the code stops.
 struct Child {
     state: Option<RunState>,
-    layout: reference::load::Layout,
+    layout: runtime::load::Layout,
     linked: *const Linked,
     compiled: *const Compiled,
     code_base: u64,

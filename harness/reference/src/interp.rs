@@ -13,11 +13,11 @@ use std::io::Write;
 
 use sial::{Args, Op, Program};
 
-use crate::load::{self, Layout, Linked, LoadError, RunConfig};
-use crate::memory::{Memory, RESULT2};
-use crate::outcome::{Ending, Location, Outcome};
-use crate::runtime::library::{self, GLOBWORD, LIBRARY};
-use crate::runtime::{float, sys, Frame, Runtime, Stop};
+use runtime::library::{self, GLOBWORD, LIBRARY};
+use runtime::load::{self, Layout, Linked, LoadError, RunConfig};
+use runtime::memory::{Memory, RESULT2};
+use runtime::outcome::{Ending, Location, Outcome};
+use runtime::{float, sys, Frame, Runtime, Stop};
 
 /// Code addresses of the interpreter: instruction index + CODE_BASE.
 pub const CODE_BASE: i64 = 1 << 40;

@@ -1,18 +1,11 @@
 //! Reference semantics of 64-bit Sial: the interpreter that every other
-//! engine is compared with, and the BCPL run-time library that every engine
-//! shares.
-//!
-//! * [`memory`]: word-addressed BCPL memory;
-//! * [`runtime`]: the library (host functions and the Sial prelude);
-//! * [`load`]: memory layout and initialisation, the same for every engine;
-//! * [`interp`]: the interpreter;
-//! * [`outcome`]: what a run produced.
+//! engine is compared with ([`interp`]). The run-time library, memory,
+//! loader and outcome it runs with are the shared crate `runtime`,
+//! re-exported here under their old paths (`reference::load`,
+//! `reference::runtime::library`, ...).
 
 pub mod interp;
-pub mod load;
-pub mod memory;
-pub mod outcome;
-pub mod runtime;
 
-pub use load::RunConfig;
-pub use outcome::{Ending, Location, Outcome};
+pub use runtime;
+pub use runtime::{load, memory, outcome};
+pub use runtime::{Ending, Location, Outcome, RunConfig};

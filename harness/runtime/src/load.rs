@@ -10,11 +10,9 @@ use std::sync::OnceLock;
 
 use sial::{Args, Module, Op, Program};
 
+use crate::library::{CIS, COS, GLOBWORD, LIBRARY, RANDSEED, SCB_ID_IN, SCB_ID_OUT, SCB_WORDS};
 use crate::memory::Memory;
-use crate::runtime::library::{
-    CIS, COS, GLOBWORD, LIBRARY, RANDSEED, SCB_ID_IN, SCB_ID_OUT, SCB_WORDS,
-};
-use crate::runtime::{Runtime, Stop};
+use crate::{Runtime, Stop};
 
 /// The prelude's source (readable Sial).
 pub const PRELUDE_SOURCE: &str = include_str!("prelude.sial");
@@ -70,7 +68,7 @@ impl Default for RunConfig {
             args: Vec::new(),
             stdin: Vec::new(),
             program_name: "program".to_string(),
-            stdout_limit: crate::runtime::output::DEFAULT_LIMIT,
+            stdout_limit: crate::output::DEFAULT_LIMIT,
             capture_globals: Vec::new(),
             capture_statics: Vec::new(),
             library_fast_path: true,
@@ -350,7 +348,7 @@ pub fn initialise(
     for (mi, m) in linked.modules.iter().enumerate().take(library) {
         apply(mem, mi, m)?;
     }
-    crate::runtime::writers::record_library_globals(rt, mem)?;
+    crate::writers::record_library_globals(rt, mem)?;
     for (mi, m) in linked.modules.iter().enumerate().skip(library) {
         apply(mem, mi, m)?;
     }

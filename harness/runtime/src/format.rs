@@ -669,7 +669,7 @@ pub fn writef(
 #[allow(clippy::approx_constant)]
 mod tests {
     use super::*;
-    use crate::runtime::float::f2n;
+    use crate::float::f2n;
 
     /// An argument for a test call of writef.
     #[derive(Clone, Copy)]

@@ -40,6 +40,6 @@ fn writers_sial_is_the_compiled_source() {
     assert!(
         compiled.expect("bcpl2sial wrote its output") == committed,
         "src/writers.sial is not the compiled src/writers.b: regenerate it with \
-         `bcpl2sial writers.b writers.sial` in harness/reference/src"
+         `bcpl2sial writers.b writers.sial` in harness/runtime/src"
     );
 }

@@ -4,7 +4,7 @@
 //! interpreter (base 0) and native engines (base = machine address / 8), so
 //! the run-time library sees one memory whatever runs the code.
 
-use crate::runtime::Stop;
+use crate::Stop;
 
 /// Global number of `result2` (libhdr).
 pub const RESULT2: i64 = 10;

@@ -1,14 +1,32 @@
-//! The BCPL run-time library shared by every engine (runtime.md).
+//! The BCPL run-time library and the machine model that every engine
+//! shares (runtime.md): BCPL memory, loading a program into it, the outcome
+//! of a run, and the library itself. It knows nothing of how Sial is
+//! executed: the reference interpreter (crate `reference`) and the AArch64
+//! backend (crate `backend`) both build on it, and neither can reach the
+//! other.
 //!
-//! The library has two halves:
-//! * host functions (this module tree): pure data work on BCPL memory, such
-//!   as `writef`, `getvec`, `rdargs`, `randno`, `sys`. An engine calls them
-//!   through [`library::call`] with the word address of the callee's frame, so
-//!   the reference interpreter and native code share exactly the same code;
-//! * a small Sial module (`prelude.sial`) for the functions that transfer
-//!   control between frames (coroutines, `stop`, `level`/`longjump`, `sys`,
-//!   `muldiv`, `changeco`). Every engine runs it as ordinary Sial, as the real
-//!   system runs its library as compiled BCPL plus three hand-written bodies.
+//! * [`memory`]: word-addressed BCPL memory;
+//! * [`load`]: memory layout and initialisation, the same for every engine;
+//! * [`outcome`]: what a run produced;
+//! * the library, in three parts:
+//!   - host functions (the other modules): pure data work on BCPL memory,
+//!     such as `writef`, `getvec`, `rdargs`, `randno`, `sys`, streams. An
+//!     engine calls them through [`library::call`] with the word address of
+//!     the callee's frame, so every engine shares exactly the same code;
+//!   - a small Sial module (`prelude.sial`) for the functions that transfer
+//!     control between frames (coroutines, `stop`, `level`/`longjump`,
+//!     `sys`, `muldiv`, `changeco`), and the boot code that plays the CLI;
+//!   - BCPL (`writers.b`, compiled to `writers.sial`) for the functions
+//!     that call other library functions through the global vector.
+//!   Every engine runs the two Sial modules as ordinary Sial, as the real
+//!   system runs its library as compiled BCPL plus hand-written bodies.
+
+pub mod load;
+pub mod memory;
+pub mod outcome;
+
+pub use load::RunConfig;
+pub use outcome::{Ending, Location, Outcome};
 
 pub mod float;
 pub mod format;
