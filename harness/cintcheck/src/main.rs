@@ -21,6 +21,10 @@ use reference::RunConfig;
     about = "Check ARM64 implementations of 64-bit BCPL against reference semantics"
 )]
 struct Cli {
+    /// Folder of adapter manifests for `--engine external:NAME` (searched
+    /// before those of CINTCHECK_ADAPTERS and ./adapters).
+    #[arg(long, global = true)]
+    adapters: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -50,6 +54,10 @@ enum Command {
         /// Print how the run ended and the step count on stderr.
         #[arg(long, short)]
         verbose: bool,
+        /// The program's name (in `NAME failed returncode N`; default: the
+        /// first file's stem).
+        #[arg(long)]
+        name: Option<String>,
     },
     /// Run the TOML suite: every case on every engine, judged against its
     /// expectations and against the reference.
@@ -199,7 +207,18 @@ fn progress_bar(total: usize) -> Option<indicatif::ProgressBar> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    if let Some(dir) = &cli.adapters {
+        let mut paths = vec![dir.clone()];
+        if let Some(old) = std::env::var_os("CINTCHECK_ADAPTERS") {
+            paths.extend(std::env::split_paths(&old));
+        }
+        if let Ok(joined) = std::env::join_paths(paths) {
+            // Single-threaded here: no worker has started yet.
+            std::env::set_var("CINTCHECK_ADAPTERS", joined);
+        }
+    }
+    match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("cintcheck: {e}");
@@ -218,6 +237,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             step_limit,
             stdin,
             verbose,
+            name,
         } => {
             let engine = engine_by_name(&engine)?;
             let programs = read_programs(&files)?;
@@ -231,7 +251,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 step_limit,
                 args: args.into_bytes(),
                 stdin: input,
-                program_name: program_name(&files[0]),
+                program_name: name.unwrap_or_else(|| program_name(&files[0])),
                 ..RunConfig::default()
             };
             let outcome = engine.run(&programs, &config, Some(Box::new(std::io::stdout())));
@@ -332,6 +352,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 paths
             };
             let shard = shard.as_deref().map(parse_shard).transpose()?;
+            if let Some(dir) = &report_dir {
+                cintcheck::external::keep_logs_in(dir.join("logs"));
+            }
             let (cases, mut results) = load_cases(&paths, &engines);
             let opts = runner::RunOptions {
                 engines: engines.clone(),
@@ -527,6 +550,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             for name in engine_names() {
                 println!("{name}");
             }
+            for name in cintcheck::external::adapter_names() {
+                println!("{name}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Convert { file, to } => {
@@ -599,6 +625,9 @@ fn load_cases(paths: &[PathBuf], engines: &[String]) -> (Vec<case::Case>, Vec<ru
                         line: e.line,
                         tags: Vec::new(),
                         opcodes: Vec::new(),
+                        ending_kind: None,
+                        logs: None,
+                        refutes: Vec::new(),
                     });
                 }
             }
@@ -626,6 +655,9 @@ fn load_cases(paths: &[PathBuf], engines: &[String]) -> (Vec<case::Case>, Vec<ru
                     line: c.line,
                     tags: c.tags.clone(),
                     opcodes: Vec::new(),
+                    ending_kind: None,
+                    logs: None,
+                    refutes: Vec::new(),
                 });
             }
         }
@@ -665,6 +697,8 @@ fn print_result(r: &runner::CaseResult) {
         runner::Verdict::UnexpectedPass { .. } => "XPASS",
         runner::Verdict::Skipped { .. } => "SKIP",
         runner::Verdict::Error { .. } => "ERROR",
+        runner::Verdict::Unsupported { .. } => "UNSUPPORTED",
+        runner::Verdict::Deviation { .. } => "DEVIATION",
     };
     println!("{mark} {}::{}  ({}:{})", r.engine, r.case, r.file, r.line);
     let detail = match &r.verdict {
@@ -673,12 +707,20 @@ fn print_result(r: &runner::CaseResult) {
         | runner::Verdict::UnexpectedPass { reason }
         | runner::Verdict::Skipped { reason } => Some(reason.as_str()),
         runner::Verdict::Error { message } => Some(message.as_str()),
+        runner::Verdict::Unsupported { reason } => Some(reason.as_str()),
+        runner::Verdict::Deviation { detail, .. } => Some(detail.as_str()),
         runner::Verdict::Pass => None,
     };
+    if let runner::Verdict::Deviation { rule, .. } = &r.verdict {
+        println!("    declared deviation: {rule}");
+    }
     if let Some(d) = detail {
         for line in d.lines() {
             println!("    {line}");
         }
+    }
+    if let Some(logs) = &r.logs {
+        println!("    logs: {logs}");
     }
 }
 

@@ -15,4 +15,4 @@ pub mod outcome;
 pub mod runtime;
 
 pub use load::RunConfig;
-pub use outcome::{Ending, Location, Outcome};
+pub use outcome::{Ending, ExternalFailure, Location, Outcome};

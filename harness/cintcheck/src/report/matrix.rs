@@ -104,7 +104,12 @@ pub fn coverage(report: &RunReport) -> Coverage {
     let used: BTreeSet<&str> = report
         .results
         .iter()
-        .filter(|r| !matches!(r.verdict, Verdict::Skipped { .. }))
+        .filter(|r| {
+            !matches!(
+                r.verdict,
+                Verdict::Skipped { .. } | Verdict::Unsupported { .. }
+            )
+        })
         .flat_map(|r| r.opcodes.iter().map(String::as_str))
         .collect();
     let mut c = Coverage::default();
@@ -282,6 +287,8 @@ struct Cell {
     xfail: usize,
     failed: usize,
     skipped: usize,
+    unsupported: usize,
+    deviations: usize,
     /// Indices into `Model::failures`, in order.
     failures: Vec<usize>,
 }
@@ -296,7 +303,7 @@ enum State {
 
 impl Cell {
     fn covering(&self) -> usize {
-        self.passed + self.xfail + self.failed
+        self.passed + self.xfail + self.failed + self.deviations
     }
 
     fn state(&self) -> State {
@@ -304,7 +311,7 @@ impl Cell {
             State::Fail
         } else if self.covering() == 0 {
             State::Uncovered
-        } else if self.xfail > 0 {
+        } else if self.xfail > 0 || self.deviations > 0 {
             State::Xfail
         } else {
             State::Pass
@@ -321,8 +328,14 @@ impl Cell {
         if self.xfail > 0 {
             n.push(format!("{} xfail", self.xfail));
         }
+        if self.deviations > 0 {
+            n.push(format!("{} deviation", self.deviations));
+        }
         if self.skipped > 0 {
             n.push(format!("{} skipped", self.skipped));
+        }
+        if self.unsupported > 0 {
+            n.push(format!("{} unsupported", self.unsupported));
         }
         if n.is_empty() {
             String::new()
@@ -408,6 +421,8 @@ impl<'a> Model<'a> {
                     Verdict::Pass => cell.passed += 1,
                     Verdict::ExpectedFailure { .. } => cell.xfail += 1,
                     Verdict::Skipped { .. } => cell.skipped += 1,
+                    Verdict::Unsupported { .. } => cell.unsupported += 1,
+                    Verdict::Deviation { .. } => cell.deviations += 1,
                     _ => {
                         cell.failed += 1;
                         if let Some(a) = anchor[i] {
@@ -539,12 +554,20 @@ fn upper_first(s: &str) -> String {
 fn failure_text(r: &CaseResult) -> (&'static str, String) {
     match &r.verdict {
         Verdict::Mismatch { detail, flaky } => (
-            if *flaky {
-                "mismatch (flaky)"
-            } else {
-                "mismatch"
+            match (r.ending_kind.as_deref(), flaky) {
+                (_, true) => "mismatch (flaky)",
+                (Some("crash"), _) => "mismatch (crash)",
+                (Some("rejected"), _) => "mismatch (rejected by the translator)",
+                (Some("assembly-failed"), _) => "mismatch (assembly failed)",
+                (Some("link-failed"), _) => "mismatch (link failed)",
+                (Some("timeout"), _) => "mismatch (timeout)",
+                (Some("bad-output"), _) => "mismatch (bad output)",
+                _ => "mismatch",
             },
-            detail.clone(),
+            match &r.logs {
+                Some(l) => format!("{detail}\nlogs: {l}"),
+                None => detail.clone(),
+            },
         ),
         Verdict::UnexpectedPass { reason } => (
             "unexpected pass",
@@ -815,6 +838,9 @@ mod tests {
             line: 7,
             tags: vec![],
             opcodes: opcodes.iter().map(|s| s.to_string()).collect(),
+            ending_kind: None,
+            logs: None,
+            refutes: Vec::new(),
         }
     }
 
