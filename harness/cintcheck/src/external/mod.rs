@@ -23,6 +23,7 @@ pub mod fault;
 pub mod manifest;
 pub mod observe;
 pub mod process;
+pub mod reproduce;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -244,6 +244,29 @@ pub fn markdown(r: &RunReport) -> String {
             let _ = writeln!(o, "  {fence}");
         }
     }
+    let summary = r.deviation_summary();
+    if !summary.is_empty() {
+        o.push_str("\n## Declared deviations\n\n");
+        for (engine, rule, confirmed, refuted) in &summary {
+            let _ = write!(o, "- {} on {}: ", code_span(rule), md_text(engine));
+            match (confirmed.first(), refuted.first()) {
+                (None, None) => o.push_str("not confirmed (no case showed it)"),
+                (Some(c), None) => {
+                    let _ = write!(o, "confirmed by {} cases (first: {})", confirmed.len(), code_span(c));
+                }
+                (c, Some(f)) => {
+                    let _ = write!(
+                        o,
+                        "refuted by {} cases (first: {}); confirmed by {}",
+                        refuted.len(),
+                        code_span(f),
+                        c.map_or("none".to_string(), |c| format!("{} cases (first: {})", confirmed.len(), code_span(c)))
+                    );
+                }
+            }
+            o.push('\n');
+        }
+    }
     let _ = writeln!(o, "\n## Expected failures ({})\n", m.xfails.len());
     if m.xfails.is_empty() {
         o.push_str("None.\n");
