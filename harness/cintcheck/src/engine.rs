@@ -215,8 +215,10 @@ pub fn engine_by_name(name: &str) -> Result<Box<dyn Engine>, String> {
             .find(|x| x.name() == m)
             .map(|x| Box::new(Mutant(*x)) as Box<dyn Engine>)
             .ok_or_else(|| format!("unknown mutant `{m}`")),
-        e if e.starts_with("external:") => crate::external::ExternalEngine::load(&e["external:".len()..])
-            .map(|x| Box::new(x) as Box<dyn Engine>),
+        e if e.starts_with("external:") => {
+            crate::external::ExternalEngine::load(&e["external:".len()..])
+                .map(|x| Box::new(x) as Box<dyn Engine>)
+        }
         _ => Err(format!(
             "unknown engine `{name}` (available: {}, a64-mutant:NAME, external:NAME)",
             engine_names().join(", ")

@@ -442,8 +442,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         .or_insert(0usize) += 1;
                 }
                 if engine.starts_with("external:") && !kinds.is_empty() {
-                    let list: Vec<String> =
-                        kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                    let list: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
                     println!("  failures by ending: {}", list.join(", "));
                 }
             }
@@ -451,7 +450,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 let state = match (confirmed.len(), refuted.len()) {
                     (0, 0) => "not confirmed".to_string(),
                     (c, 0) => format!("confirmed by {c} cases"),
-                    (c, f) => format!("refuted by {f} cases (first: {}), confirmed by {c}", refuted[0]),
+                    (c, f) => format!(
+                        "refuted by {f} cases (first: {}), confirmed by {c}",
+                        refuted[0]
+                    ),
                 };
                 println!("{engine}: declared deviation {rule}: {state}");
             }

@@ -137,7 +137,10 @@ fn a_good_adapter_passes_the_sample_and_a_suite_file() {
     assert_eq!(v.len(), 14, "{v:?}");
     assert!(v.iter().all(|x| x.2 == "pass"), "{v:?}");
     // A file of the real suite, every case through the observer.
-    let arith = concat!(env!("CARGO_MANIFEST_DIR"), "/../../cases/opcodes/arith.toml");
+    let arith = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../cases/opcodes/arith.toml"
+    );
     let (code, out, report) = run(&s.root, &["external:good"], &[arith]);
     assert_eq!(code, 0, "{out}");
     let v = verdicts(&report);
@@ -221,12 +224,12 @@ fn bad_subjects_each_get_their_verdict_and_no_case_is_lost() {
             "bad-output",
         ),
     ];
-    let manifests: Vec<(&str, String)> = adapters
-        .iter()
-        .map(|(n, t, _)| (*n, t.clone()))
-        .collect();
+    let manifests: Vec<(&str, String)> = adapters.iter().map(|(n, t, _)| (*n, t.clone())).collect();
     let s = setup(&manifests);
-    let engines: Vec<String> = adapters.iter().map(|a| format!("external:{}", a.0)).collect();
+    let engines: Vec<String> = adapters
+        .iter()
+        .map(|a| format!("external:{}", a.0))
+        .collect();
     let engines: Vec<&str> = engines.iter().map(String::as_str).collect();
     let (code, out, report) = run(&s.root, &engines, &["--filter", "sample/result"]);
     assert_eq!(code, 1, "{out}");
@@ -243,17 +246,23 @@ fn bad_subjects_each_get_their_verdict_and_no_case_is_lost() {
     }
     // Logs of failing cases are kept and named in the report.
     let logs = report["results"][0]["logs"].as_str().unwrap();
-    assert!(s.root.join("out").join(logs).join("run.cmd").is_file() || s.root.join("out").join(logs).join("translate.cmd").is_file() || s.root.join("out").join(logs).join("link.cmd").is_file());
+    assert!(
+        s.root.join("out").join(logs).join("run.cmd").is_file()
+            || s.root
+                .join("out")
+                .join(logs)
+                .join("translate.cmd")
+                .is_file()
+            || s.root.join("out").join(logs).join("link.cmd").is_file()
+    );
     let junit = std::fs::read_to_string(s.root.join("out/junit.xml")).unwrap();
     assert!(junit.contains("mismatch: crash"), "{junit}");
 }
 
 #[test]
 fn unsupported_cases_are_counted_with_their_reason() {
-    let m = exec_manifest("reference", "").replace(
-        "[faults]",
-        "[capabilities]\nstdin = false\n[faults]",
-    );
+    let m = exec_manifest("reference", "")
+        .replace("[faults]", "[capabilities]\nstdin = false\n[faults]");
     let s = setup(&[("no-stdin", m)]);
     let (code, out, report) = run(&s.root, &["external:no-stdin"], &[]);
     assert_eq!(code, 0, "{out}");
@@ -276,7 +285,10 @@ fn a_missing_subject_is_a_clear_error() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("requires") && err.contains("does not exist"), "{err}");
+    assert!(
+        err.contains("requires") && err.contains("does not exist"),
+        "{err}"
+    );
     let o = Command::new(EXE)
         .current_dir(&s.root)
         .args(["run", "--engine", "external:nobody"])

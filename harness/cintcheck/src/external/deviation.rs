@@ -82,7 +82,13 @@ fn model_outcome(rules: &[Rule], programs: &Sources, config: &RunConfig) -> Outc
 /// Whether `candidate` equals `other` as far as `observed` goes.
 fn same(observed: Observed, other: &Outcome, candidate: &Outcome, float_result: bool) -> bool {
     let v = observed.view(other);
-    differ_with(crate::case::FloatPolicy::Bitwise, float_result, &v, candidate).is_none()
+    differ_with(
+        crate::case::FloatPolicy::Bitwise,
+        float_result,
+        &v,
+        candidate,
+    )
+    .is_none()
 }
 
 /// The declared rule(s) explaining the difference between `reference` (as
@@ -112,7 +118,11 @@ pub fn explain(
             }
         }
     }
-    let modelled: Vec<Rule> = rules.iter().copied().filter(|r| r.model().is_some()).collect();
+    let modelled: Vec<Rule> = rules
+        .iter()
+        .copied()
+        .filter(|r| r.model().is_some())
+        .collect();
     let mut tries: Vec<Vec<Rule>> = modelled.iter().map(|r| vec![*r]).collect();
     if modelled.len() > 1 {
         tries.push(modelled.clone());

@@ -73,7 +73,10 @@ pub fn run_ending(m: &Manifest, f: &Finished) -> Result<i32, Ending> {
         Exit::Timeout => {
             return Err(external(
                 ExternalFailure::Timeout,
-                format!("run: no end within {:.1} s", m.timeout(m.spec.run.timeout).as_secs_f64()),
+                format!(
+                    "run: no end within {:.1} s",
+                    m.timeout(m.spec.run.timeout).as_secs_f64()
+                ),
             ))
         }
         Exit::OutputLimit => return Err(Ending::OutputLimit { at: None }),
@@ -123,6 +126,9 @@ pub fn run_ending(m: &Manifest, f: &Finished) -> Result<i32, Ending> {
     }
     match f.exit {
         Exit::Status(c) => Ok(c),
-        _ => Err(external(ExternalFailure::BadOutput, format!("run: {}", f.exit))),
+        _ => Err(external(
+            ExternalFailure::BadOutput,
+            format!("run: {}", f.exit),
+        )),
     }
 }

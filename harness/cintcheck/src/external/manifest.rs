@@ -243,8 +243,7 @@ fn failure_named(s: &str) -> Option<reference::ExternalFailure> {
 impl Manifest {
     /// Read and validate a manifest file.
     pub fn read(path: &Path) -> Result<Manifest, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         Manifest::parse(path, &text)
     }
 
@@ -297,9 +296,7 @@ impl Manifest {
         let check_cmd = |key: &str, command: &[String], sh: &Option<String>| {
             let line = line_of_key(text, key);
             match (command.is_empty(), sh) {
-                (true, None) => {
-                    return Err(err(line, format!("[{key}]: give `command` or `sh`")))
-                }
+                (true, None) => return Err(err(line, format!("[{key}]: give `command` or `sh`"))),
                 (false, Some(_)) => {
                     return Err(err(
                         line,
@@ -355,15 +352,17 @@ impl Manifest {
             let re = Regex::new(&f.pattern)
                 .map_err(|e| err(line, format!("run.stderr_failures: {e}")))?;
             let class = failure_named(&f.failure).ok_or_else(|| {
-                err(line, format!("run.stderr_failures: unknown failure `{}`", f.failure))
+                err(
+                    line,
+                    format!("run.stderr_failures: unknown failure `{}`", f.failure),
+                )
             })?;
             stderr_failures.push((re, class));
         }
         let fault_stdout = match &spec.faults.stdout {
             Some(p) => {
-                let re = Regex::new(p).map_err(|e| {
-                    err(line_of_key(text, "stdout"), format!("faults.stdout: {e}"))
-                })?;
+                let re = Regex::new(p)
+                    .map_err(|e| err(line_of_key(text, "stdout"), format!("faults.stdout: {e}")))?;
                 if !re.capture_names().any(|n| n == Some("code")) {
                     return Err(err(
                         line_of_key(text, "stdout"),
@@ -484,8 +483,11 @@ mod tests {
         .unwrap_err();
         assert!(e.starts_with("a.toml:2:"), "{e}");
         assert!(e.contains("unknown placeholder `{bogus}`"), "{e}");
-        let e = Manifest::parse(Path::new("a.toml"), "input = \"cobol\"\n[run]\nsh = \"x\"\n")
-            .unwrap_err();
+        let e = Manifest::parse(
+            Path::new("a.toml"),
+            "input = \"cobol\"\n[run]\nsh = \"x\"\n",
+        )
+        .unwrap_err();
         assert!(e.starts_with("a.toml:1:"), "{e}");
         let e = Manifest::parse(
             Path::new("a.toml"),

@@ -60,12 +60,18 @@ pub fn resolve(spec: &str) -> Result<PathBuf, String> {
         return if p.is_file() {
             Ok(p)
         } else {
-            Err(format!("external:{spec}: no adapter manifest at {}", p.display()))
+            Err(format!(
+                "external:{spec}: no adapter manifest at {}",
+                p.display()
+            ))
         };
     }
     let dirs = search_path();
     for d in &dirs {
-        for p in [d.join(format!("{spec}.toml")), d.join(spec).join("adapter.toml")] {
+        for p in [
+            d.join(format!("{spec}.toml")),
+            d.join(spec).join("adapter.toml"),
+        ] {
             if p.is_file() {
                 return Ok(p);
             }
@@ -137,12 +143,9 @@ pub fn keep_logs(engine: &str, case: &str, work: &Path) -> Option<String> {
     let rel = Path::new(root.file_name()?)
         .join(safe(engine))
         .join(case.split('/').map(safe).collect::<Vec<_>>().join("/"));
-    let dest = root.join(safe(engine)).join(
-        case.split('/')
-            .map(safe)
-            .collect::<Vec<_>>()
-            .join("/"),
-    );
+    let dest = root
+        .join(safe(engine))
+        .join(case.split('/').map(safe).collect::<Vec<_>>().join("/"));
     let _ = std::fs::remove_dir_all(&dest);
     copy_dir(work, &dest).ok()?;
     Some(rel.display().to_string())
@@ -175,7 +178,14 @@ impl ExternalEngine {
         let path = resolve(spec)?;
         let manifest = Manifest::read(&path)?;
         let engine = ExternalEngine {
-            name: format!("external:{}", if spec.ends_with(".toml") || spec.contains('/') { manifest.name.clone() } else { spec.to_string() }),
+            name: format!(
+                "external:{}",
+                if spec.ends_with(".toml") || spec.contains('/') {
+                    manifest.name.clone()
+                } else {
+                    spec.to_string()
+                }
+            ),
             manifest,
         };
         let vars = engine.vars(Path::new("."), &RunConfig::default());
@@ -262,8 +272,7 @@ impl ExternalEngine {
                     whole.modules.extend(p.modules.iter().cloned());
                 }
                 if m.spec.capabilities.observe {
-                    match observe::wrap(&whole, &config.capture_globals, &config.capture_statics)
-                    {
+                    match observe::wrap(&whole, &config.capture_globals, &config.capture_statics) {
                         Ok(Some((p, pl))) => {
                             whole = p;
                             plan = Some(pl);
@@ -304,15 +313,7 @@ impl ExternalEngine {
         ] {
             let Some(s) = spec else { continue };
             let argv = self.argv(&s.command, &s.sh, &vars);
-            let f = process::run(
-                step,
-                &argv,
-                work,
-                &env,
-                None,
-                m.timeout(s.timeout),
-                1 << 20,
-            );
+            let f = process::run(step, &argv, work, &env, None, m.timeout(s.timeout), 1 << 20);
             if f.exit != process::Exit::Status(0) {
                 return ended(fault::step_failure(step, &f));
             }
@@ -376,7 +377,10 @@ impl ExternalEngine {
         outcome.stdout = stdout;
         let _ = std::fs::write(
             work.join("outcome.txt"),
-            format!("{}\n(stdout shown to the harness: run.stdout)\n", outcome.ending),
+            format!(
+                "{}\n(stdout shown to the harness: run.stdout)\n",
+                outcome.ending
+            ),
         );
         (outcome, observed)
     }
@@ -423,8 +427,14 @@ impl ExternalEngine {
             }
         }
         if let Some(e) = &case.expect.ending {
-            if ["quit", "bad-address", "bad-jump", "step-limit", "engine-error"]
-                .contains(&e.as_str())
+            if [
+                "quit",
+                "bad-address",
+                "bad-jump",
+                "step-limit",
+                "engine-error",
+            ]
+            .contains(&e.as_str())
             {
                 return Some(format!(
                     "expects the ending `{e}`, which an external program cannot show"

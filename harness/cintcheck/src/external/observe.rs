@@ -62,9 +62,10 @@ fn globals_used(p: &Program) -> BTreeSet<u32> {
 }
 
 fn defines_global(p: &Program, g: u32) -> bool {
-    p.modules.iter().flat_map(|m| &m.instrs).any(
-        |i| matches!(&i.args, Args::Global { pairs, .. } if pairs.iter().any(|x| x.0 == g)),
-    )
+    p.modules
+        .iter()
+        .flat_map(|m| &m.instrs)
+        .any(|i| matches!(&i.args, Args::Global { pairs, .. } if pairs.iter().any(|x| x.0 == g)))
 }
 
 fn highest_label(m: &sial::Module) -> u32 {
@@ -79,7 +80,9 @@ fn highest_label(m: &sial::Module) -> u32 {
             Args::Swb { default, cases } => {
                 cases.iter().map(|c| c.1).max().unwrap_or(0).max(*default)
             }
-            Args::Swl { default, labels } => labels.iter().copied().max().unwrap_or(0).max(*default),
+            Args::Swl { default, labels } => {
+                labels.iter().copied().max().unwrap_or(0).max(*default)
+            }
             Args::Global { pairs, .. } => pairs.iter().map(|x| x.1).max().unwrap_or(0),
             _ => 0,
         })
@@ -132,7 +135,10 @@ pub fn wrap(
     }
     let used = globals_used(program);
     let mut free = (1000u32..2000).filter(|g| !used.contains(g) && !globals.contains(g));
-    let mut fresh = || free.next().ok_or("no free global in 1000..1999 for the observer");
+    let mut fresh = || {
+        free.next()
+            .ok_or("no free global in 1000..1999 for the observer")
+    };
     let start = fresh()?;
     let mut p = program.clone();
     // The case's start is now reached through `start`.
@@ -280,10 +286,7 @@ fn word(dec: &[u8]) -> Result<i64, ()> {
 /// line before it is dropped too, since the program left it unflushed and
 /// the trailer's newline flushed it.
 pub fn take_trailer(stdout: &mut Vec<u8>, plan: &Plan) -> Result<Option<Trailer>, String> {
-    let Some(pos) = stdout
-        .windows(MARKER.len())
-        .rposition(|w| w == MARKER)
-    else {
+    let Some(pos) = stdout.windows(MARKER.len()).rposition(|w| w == MARKER) else {
         return Ok(None);
     };
     let garbled = || {
@@ -327,10 +330,13 @@ pub fn take_trailer(stdout: &mut Vec<u8>, plan: &Plan) -> Result<Option<Trailer>
     let after = stdout[whole.end..].to_vec();
     let mut before = stdout[..whole.start].to_vec();
     if after.is_empty() {
-        let keep = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| if before.get(i + 1) == Some(&b'\r') { i + 2 } else { i + 1 });
+        let keep = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| {
+            if before.get(i + 1) == Some(&b'\r') {
+                i + 2
+            } else {
+                i + 1
+            }
+        });
         before.truncate(keep);
     }
     before.extend_from_slice(&after);

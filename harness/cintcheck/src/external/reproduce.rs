@@ -23,7 +23,10 @@ fn still_fails(case: &Case, engine: &dyn Engine, body: &str, data: &str, kind: &
     let r = reference::interp::run(&programs, &config, None);
     if matches!(
         r.ending,
-        Ending::StepLimit { .. } | Ending::BadAddress { .. } | Ending::BadJump { .. } | Ending::EngineError(_)
+        Ending::StepLimit { .. }
+            | Ending::BadAddress { .. }
+            | Ending::BadJump { .. }
+            | Ending::EngineError(_)
     ) {
         return false;
     }
@@ -37,7 +40,12 @@ fn still_fails(case: &Case, engine: &dyn Engine, body: &str, data: &str, kind: &
 
 /// A reduced ready `[[case]]` for `case` failing on `engine` with an ending
 /// of class `kind`; None when the case is not a body case.
-pub fn reproducer(case: &Case, engine: &dyn Engine, kind: &str, budget: Duration) -> Option<String> {
+pub fn reproducer(
+    case: &Case,
+    engine: &dyn Engine,
+    kind: &str,
+    budget: Duration,
+) -> Option<String> {
     let (body, data) = case.body_and_data()?;
     let deadline = Instant::now() + budget;
     let reduced = crate::fuzz::reduce_lines(
@@ -52,7 +60,9 @@ pub fn reproducer(case: &Case, engine: &dyn Engine, kind: &str, budget: Duration
     let r = reference::interp::run(&programs, &config, None);
     let run = engine.run_observed(Some(case), &programs, &config);
     let expect = match &r.ending {
-        Ending::Returned { code } if r.stdout.is_empty() => format!("expect = {{ result = {code} }}"),
+        Ending::Returned { code } if r.stdout.is_empty() => {
+            format!("expect = {{ result = {code} }}")
+        }
         Ending::Fault { code, .. } => format!("expect = {{ fault = {code} }}"),
         _ => format!(
             "expect = {{ stdout = {} }}",
@@ -71,7 +81,11 @@ pub fn reproducer(case: &Case, engine: &dyn Engine, kind: &str, budget: Duration
     );
     out.push_str(&format!(
         "[[case]]\nname = \"{}-reduced\"\nbody = {}\n",
-        case.name.rsplit('/').next().unwrap_or("case").replace('"', ""),
+        case.name
+            .rsplit('/')
+            .next()
+            .unwrap_or("case")
+            .replace('"', ""),
         quote(&reduced)
     ));
     if !data.trim().is_empty() {

@@ -252,7 +252,12 @@ pub fn markdown(r: &RunReport) -> String {
             match (confirmed.first(), refuted.first()) {
                 (None, None) => o.push_str("not confirmed (no case showed it)"),
                 (Some(c), None) => {
-                    let _ = write!(o, "confirmed by {} cases (first: {})", confirmed.len(), code_span(c));
+                    let _ = write!(
+                        o,
+                        "confirmed by {} cases (first: {})",
+                        confirmed.len(),
+                        code_span(c)
+                    );
                 }
                 (c, Some(f)) => {
                     let _ = write!(
@@ -260,7 +265,11 @@ pub fn markdown(r: &RunReport) -> String {
                         "refuted by {} cases (first: {}); confirmed by {}",
                         refuted.len(),
                         code_span(f),
-                        c.map_or("none".to_string(), |c| format!("{} cases (first: {})", confirmed.len(), code_span(c)))
+                        c.map_or("none".to_string(), |c| format!(
+                            "{} cases (first: {})",
+                            confirmed.len(),
+                            code_span(c)
+                        ))
                     );
                 }
             }
