@@ -193,8 +193,15 @@ pub fn disagreement(body: &str, data: &str, engine: &dyn Engine) -> Option<Strin
         ..reference::RunConfig::default()
     };
     let r = reference::interp::run(&programs, &config, None);
-    let o = engine.run(&programs, &config, None);
-    differ_with(FloatPolicy::Bitwise, false, &r, &o)
+    // Compared as far as the engine observes (an external program shows
+    // no fault locations, and without its trailer only an exit status).
+    let run = engine.run_observed(None, &programs, &config);
+    differ_with(
+        FloatPolicy::Bitwise,
+        false,
+        &run.observed.view(&r),
+        &run.outcome,
+    )
 }
 
 /// Remove lines (greedily, from the end) while the disagreement persists.
