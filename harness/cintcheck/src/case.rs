@@ -672,6 +672,12 @@ impl Case {
         }
     }
 
+    /// The `body` and `data` of a body case (or table row), if it is one.
+    pub fn body_and_data(&self) -> Option<(String, String)> {
+        let b = self.spec_form.body.clone()?;
+        Some((b, self.spec_form.data.clone().unwrap_or_default()))
+    }
+
     /// This case as a self-contained `[[case]]` (inline program; the name
     /// is the full name), ready to paste into a case file.
     pub fn to_toml(&self) -> String {

@@ -4,17 +4,90 @@
 
 use std::io::Write;
 
-use reference::{Outcome, RunConfig};
+use reference::{Ending, Outcome, RunConfig};
 use sial::Program;
+
+use crate::case::Case;
 
 /// A Sial program as given on the command line: one or more files, each
 /// with its name (used in fault locations).
 pub type Sources = [(String, Program)];
 
+/// What of a run an engine can see. In-process engines see everything; an
+/// external program shows only its stdout and exit status (plus what the
+/// observation module prints).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Observed {
+    /// The whole value `start` returned (else only its low 8 bits, as an
+    /// exit status, and a `quit` looks like a return of 0).
+    pub full_result: bool,
+    /// Where a fault happened.
+    pub locations: bool,
+    /// The final globals and statics asked for.
+    pub state: bool,
+}
+
+impl Observed {
+    pub const ALL: Observed = Observed {
+        full_result: true,
+        locations: true,
+        state: true,
+    };
+
+    /// `reference` as this engine could have seen it: what cannot be
+    /// observed is removed, so that it is not compared.
+    pub fn view(&self, reference: &Outcome) -> Outcome {
+        let mut o = reference.clone();
+        if !self.locations {
+            o.ending = match o.ending {
+                Ending::Fault { code, message, .. } => Ending::Fault {
+                    code,
+                    message,
+                    at: None,
+                },
+                Ending::OutputLimit { .. } => Ending::OutputLimit { at: None },
+                e => e,
+            };
+        }
+        if !self.full_result {
+            o.ending = match o.ending {
+                Ending::Returned { code } => Ending::Returned { code: code & 255 },
+                Ending::Quit => Ending::Returned { code: 0 },
+                e => e,
+            };
+        }
+        if !self.state {
+            o.globals.clear();
+            o.statics.clear();
+        }
+        o
+    }
+}
+
+/// One run with what the engine could observe of it.
+pub struct Run {
+    pub outcome: Outcome,
+    pub observed: Observed,
+    /// The run's work directory (inputs, intermediate files, each command's
+    /// stdout, stderr and status), kept in the report when the case fails.
+    pub work: Option<tempfile::TempDir>,
+}
+
+impl Run {
+    /// A run whose every part was observed.
+    pub fn whole(outcome: Outcome) -> Run {
+        Run {
+            outcome,
+            observed: Observed::ALL,
+            work: None,
+        }
+    }
+}
+
 /// Something that can run a Sial program.
 pub trait Engine: Send + Sync {
     /// The name used with `--engine` and in reports.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &str;
     /// Run the program; `tee` receives stdout bytes as they are produced.
     fn run(
         &self,
@@ -22,13 +95,57 @@ pub trait Engine: Send + Sync {
         config: &RunConfig,
         tee: Option<Box<dyn Write + Send>>,
     ) -> Outcome;
+    /// Run a case's program (the case gives source-level engines its BCPL
+    /// text), saying what could be observed.
+    fn run_observed(&self, _case: Option<&Case>, programs: &Sources, config: &RunConfig) -> Run {
+        Run::whole(self.run(programs, config, None))
+    }
+    /// Why this engine cannot run or judge `case` (given the reference's
+    /// outcome), if it cannot: the verdict is then `unsupported`.
+    fn unsupported(&self, _case: &Case, _reference: Option<&Outcome>) -> Option<String> {
+        None
+    }
+    /// A declared deviation that explains the difference between
+    /// `reference` (as this engine observes it) and `candidate`: the rule's
+    /// name and a detail. Engines without declared deviations have none.
+    fn deviation(
+        &self,
+        _case: &Case,
+        _programs: &Sources,
+        _config: &RunConfig,
+        _reference: &Outcome,
+        _candidate: &Outcome,
+        _observed: Observed,
+    ) -> Option<(String, String)> {
+        None
+    }
+    /// Declared deviations a passing case refutes: the deviation would have
+    /// changed its outcome, yet the engine agreed with the reference.
+    fn refuted(
+        &self,
+        _case: &Case,
+        _programs: &Sources,
+        _config: &RunConfig,
+        _reference: &Outcome,
+        _observed: Observed,
+    ) -> Vec<String> {
+        Vec::new()
+    }
+    /// Names of the deviations this engine declares.
+    fn declared_deviations(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Whether a mismatch is run again to tell deterministic from flaky.
+    fn rerun_mismatches(&self) -> bool {
+        true
+    }
 }
 
 /// The reference interpreter.
 pub struct Reference;
 
 impl Engine for Reference {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "reference"
     }
 
@@ -49,7 +166,7 @@ impl Engine for Reference {
 pub struct ReferenceSlowLibrary;
 
 impl Engine for ReferenceSlowLibrary {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "reference-slow-library"
     }
 
@@ -72,7 +189,7 @@ impl Engine for ReferenceSlowLibrary {
 pub struct A64;
 
 impl Engine for A64 {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "a64"
     }
 
@@ -91,7 +208,7 @@ impl Engine for A64 {
 pub struct Mutant(pub backend::codegen::Mutation);
 
 impl Engine for Mutant {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         self.0.name()
     }
 
@@ -108,7 +225,9 @@ impl Engine for Mutant {
 }
 
 /// Names of the engines a run uses by default. [`engine_by_name`] also
-/// knows `reference-slow-library` and the `a64-mutant:NAME` engines.
+/// knows `reference-slow-library`, the `a64-mutant:NAME` engines and
+/// `external:NAME` for each adapter manifest found (listed by
+/// [`crate::external::adapter_names`]).
 pub fn engine_names() -> Vec<&'static str> {
     vec!["reference", "a64"]
 }
@@ -124,8 +243,12 @@ pub fn engine_by_name(name: &str) -> Result<Box<dyn Engine>, String> {
             .find(|x| x.name() == m)
             .map(|x| Box::new(Mutant(*x)) as Box<dyn Engine>)
             .ok_or_else(|| format!("unknown mutant `{m}`")),
+        e if e.starts_with("external:") => {
+            crate::external::ExternalEngine::load(&e["external:".len()..])
+                .map(|x| Box::new(x) as Box<dyn Engine>)
+        }
         _ => Err(format!(
-            "unknown engine `{name}` (available: {}, reference-slow-library, a64-mutant:NAME)",
+            "unknown engine `{name}` (available: {}, reference-slow-library, a64-mutant:NAME, external:NAME)",
             engine_names().join(", ")
         )),
     }

@@ -193,21 +193,46 @@ pub fn disagreement(body: &str, data: &str, engine: &dyn Engine) -> Option<Strin
         ..reference::RunConfig::default()
     };
     let r = reference::interp::run(&programs, &config, None);
-    let o = engine.run(&programs, &config, None);
-    differ_with(FloatPolicy::Bitwise, false, &r, &o)
+    // Compared as far as the engine observes (an external program shows
+    // no fault locations, and without its trailer only an exit status).
+    let run = engine.run_observed(None, &programs, &config);
+    differ_with(
+        FloatPolicy::Bitwise,
+        false,
+        &run.observed.view(&r),
+        &run.outcome,
+    )
 }
 
 /// Remove lines (greedily, from the end) while the disagreement persists.
 pub fn reduce(body: &str, data: &str, engine: &dyn Engine) -> String {
+    reduce_lines(
+        body,
+        &|trial| disagreement(trial, data, engine).is_some(),
+        None,
+    )
+}
+
+/// The greedy line reducer: remove lines of `body` (from the end, pass
+/// after pass) while `interesting` holds, until no line can go or the
+/// `deadline` passes.
+pub fn reduce_lines(
+    body: &str,
+    interesting: &dyn Fn(&str) -> bool,
+    deadline: Option<std::time::Instant>,
+) -> String {
     let mut lines: Vec<String> = body.lines().map(str::to_string).collect();
     loop {
         let mut progress = false;
         let mut i = lines.len();
         while i > 0 {
+            if deadline.is_some_and(|d| std::time::Instant::now() > d) {
+                return lines.join("\n");
+            }
             i -= 1;
             let mut trial = lines.clone();
             trial.remove(i);
-            if disagreement(&trial.join("\n"), data, engine).is_some() {
+            if interesting(&trial.join("\n")) {
                 lines = trial;
                 progress = true;
             }

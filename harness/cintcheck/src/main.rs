@@ -21,6 +21,10 @@ use reference::RunConfig;
     about = "Check ARM64 implementations of 64-bit BCPL against reference semantics"
 )]
 struct Cli {
+    /// Folder of adapter manifests for `--engine external:NAME` (searched
+    /// before those of CINTCHECK_ADAPTERS and ./adapters).
+    #[arg(long, global = true)]
+    adapters: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -50,6 +54,10 @@ enum Command {
         /// Print how the run ended and the step count on stderr.
         #[arg(long, short)]
         verbose: bool,
+        /// The program's name (in `NAME failed returncode N`; default: the
+        /// first file's stem).
+        #[arg(long)]
+        name: Option<String>,
     },
     /// Run the TOML suite: every case on every engine, judged against its
     /// expectations and against the reference.
@@ -80,6 +88,13 @@ enum Command {
         /// Print every result, not only the failures.
         #[arg(long, short)]
         verbose: bool,
+        /// Reduce up to N failures of each external engine (one per class of
+        /// failure first) to ready `[[case]]`s (0: none).
+        #[arg(long, default_value_t = 3)]
+        reduce: usize,
+        /// Time budget of each reduction, in seconds.
+        #[arg(long, default_value_t = 60)]
+        reduce_seconds: u64,
     },
     /// Show one case: its program, the outcome on each engine, and the verdicts.
     Show {
@@ -199,7 +214,18 @@ fn progress_bar(total: usize) -> Option<indicatif::ProgressBar> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    if let Some(dir) = &cli.adapters {
+        let mut paths = vec![dir.clone()];
+        if let Some(old) = std::env::var_os("CINTCHECK_ADAPTERS") {
+            paths.extend(std::env::split_paths(&old));
+        }
+        if let Ok(joined) = std::env::join_paths(paths) {
+            // Single-threaded here: no worker has started yet.
+            std::env::set_var("CINTCHECK_ADAPTERS", joined);
+        }
+    }
+    match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("cintcheck: {e}");
@@ -218,6 +244,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             step_limit,
             stdin,
             verbose,
+            name,
         } => {
             let engine = engine_by_name(&engine)?;
             let programs = read_programs(&files)?;
@@ -231,7 +258,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 step_limit,
                 args: args.into_bytes(),
                 stdin: input,
-                program_name: program_name(&files[0]),
+                program_name: name.unwrap_or_else(|| program_name(&files[0])),
                 ..RunConfig::default()
             };
             let outcome = engine.run(&programs, &config, Some(Box::new(std::io::stdout())));
@@ -316,6 +343,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             report_dir,
             matrix,
             verbose,
+            reduce,
+            reduce_seconds,
         } => {
             set_jobs(jobs)?;
             let engines = if engines.is_empty() {
@@ -332,6 +361,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 paths
             };
             let shard = shard.as_deref().map(parse_shard).transpose()?;
+            if let Some(dir) = &report_dir {
+                cintcheck::external::keep_logs_in(dir.join("logs"));
+            }
             let (cases, mut results) = load_cases(&paths, &engines);
             let opts = runner::RunOptions {
                 engines: engines.clone(),
@@ -351,11 +383,39 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 b.finish_and_clear();
             }
             for r in &results {
-                if verbose || r.verdict.is_failure() {
+                if verbose
+                    || r.verdict.is_failure()
+                    || matches!(r.verdict, runner::Verdict::Deviation { .. })
+                {
                     print_result(r);
                 }
             }
-            let report = report::RunReport::new(engines, shard, results);
+            let reproducers = reproducers(
+                &engines,
+                &cases,
+                &results,
+                reduce,
+                std::time::Duration::from_secs(reduce_seconds),
+            );
+            if !reproducers.is_empty() {
+                println!("== reduced reproducers of external failures");
+                println!("{reproducers}");
+                if let Some(dir) = &report_dir {
+                    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+                    let path = dir.join("reproducers.toml");
+                    std::fs::write(&path, &reproducers)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                }
+            }
+            let mut report = report::RunReport::new(engines, shard, results);
+            for e in &report.engines.clone() {
+                let declared = engine_by_name(e)
+                    .map(|x| x.declared_deviations())
+                    .unwrap_or_default();
+                if !declared.is_empty() {
+                    report.declared_deviations.insert(e.clone(), declared);
+                }
+            }
             if let Some(dir) = report_dir {
                 report.write_all(&dir)?;
                 println!("reports written to {}", dir.display());
@@ -374,6 +434,28 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     .cloned()
                     .collect();
                 println!("{engine}: {}", runner::Totals::of(&mine).line());
+                // Failures by how the run ended (external failure classes).
+                let mut kinds = std::collections::BTreeMap::new();
+                for r in mine.iter().filter(|r| r.verdict.is_failure()) {
+                    *kinds
+                        .entry(r.ending_kind.clone().unwrap_or_else(|| "not run".into()))
+                        .or_insert(0usize) += 1;
+                }
+                if engine.starts_with("external:") && !kinds.is_empty() {
+                    let list: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                    println!("  failures by ending: {}", list.join(", "));
+                }
+            }
+            for (engine, rule, confirmed, refuted) in report.deviation_summary() {
+                let state = match (confirmed.len(), refuted.len()) {
+                    (0, 0) => "not confirmed".to_string(),
+                    (c, 0) => format!("confirmed by {c} cases"),
+                    (c, f) => format!(
+                        "refuted by {f} cases (first: {}), confirmed by {c}",
+                        refuted[0]
+                    ),
+                };
+                println!("{engine}: declared deviation {rule}: {state}");
             }
             println!("{}", report.totals.line());
             Ok(if report.totals.failed == 0 {
@@ -527,6 +609,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             for name in engine_names() {
                 println!("{name}");
             }
+            for name in cintcheck::external::adapter_names() {
+                println!("{name}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Convert { file, to } => {
@@ -599,6 +684,9 @@ fn load_cases(paths: &[PathBuf], engines: &[String]) -> (Vec<case::Case>, Vec<ru
                         line: e.line,
                         tags: Vec::new(),
                         opcodes: Vec::new(),
+                        ending_kind: None,
+                        logs: None,
+                        refutes: Vec::new(),
                     });
                 }
             }
@@ -626,11 +714,68 @@ fn load_cases(paths: &[PathBuf], engines: &[String]) -> (Vec<case::Case>, Vec<ru
                     line: c.line,
                     tags: c.tags.clone(),
                     opcodes: Vec::new(),
+                    ending_kind: None,
+                    logs: None,
+                    refutes: Vec::new(),
                 });
             }
         }
     }
     (cases, errors)
+}
+
+/// Reduced reproducers of the first failures of each external engine (one
+/// per class of failure first, `n` in all per engine), as ready cases.
+fn reproducers(
+    engines: &[String],
+    cases: &[case::Case],
+    results: &[runner::CaseResult],
+    n: usize,
+    budget: std::time::Duration,
+) -> String {
+    let mut out = String::new();
+    for e in engines.iter().filter(|e| e.starts_with("external:")) {
+        let Ok(engine) = engine_by_name(e) else {
+            continue;
+        };
+        let mut failing: Vec<&runner::CaseResult> = results
+            .iter()
+            .filter(|r| &r.engine == e)
+            .filter(|r| matches!(r.verdict, runner::Verdict::Mismatch { flaky: false, .. }))
+            .filter(|r| {
+                cases
+                    .iter()
+                    .any(|c| c.name == r.case && c.body_and_data().is_some())
+            })
+            .collect();
+        failing.sort_by(|a, b| a.case.cmp(&b.case));
+        // One per class of failure first, then the next ones in name order.
+        let mut chosen: Vec<&runner::CaseResult> = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for r in &failing {
+            if chosen.len() < n && seen.insert(r.ending_kind.clone()) {
+                chosen.push(r);
+            }
+        }
+        for r in &failing {
+            if chosen.len() < n && !chosen.iter().any(|c| c.case == r.case) {
+                chosen.push(r);
+            }
+        }
+        for r in chosen {
+            let Some(c) = cases.iter().find(|c| c.name == r.case) else {
+                continue;
+            };
+            let kind = r.ending_kind.clone().unwrap_or_default();
+            if let Some(text) =
+                cintcheck::external::reproduce::reproducer(c, engine.as_ref(), &kind, budget)
+            {
+                out.push_str(&text);
+                out.push('\n');
+            }
+        }
+    }
+    out
 }
 
 /// Size rayon's global pool (the workers of `run` and `corpus`).
@@ -665,6 +810,8 @@ fn print_result(r: &runner::CaseResult) {
         runner::Verdict::UnexpectedPass { .. } => "XPASS",
         runner::Verdict::Skipped { .. } => "SKIP",
         runner::Verdict::Error { .. } => "ERROR",
+        runner::Verdict::Unsupported { .. } => "UNSUPPORTED",
+        runner::Verdict::Deviation { .. } => "DEVIATION",
     };
     println!("{mark} {}::{}  ({}:{})", r.engine, r.case, r.file, r.line);
     let detail = match &r.verdict {
@@ -673,12 +820,20 @@ fn print_result(r: &runner::CaseResult) {
         | runner::Verdict::UnexpectedPass { reason }
         | runner::Verdict::Skipped { reason } => Some(reason.as_str()),
         runner::Verdict::Error { message } => Some(message.as_str()),
+        runner::Verdict::Unsupported { reason } => Some(reason.as_str()),
+        runner::Verdict::Deviation { detail, .. } => Some(detail.as_str()),
         runner::Verdict::Pass => None,
     };
+    if let runner::Verdict::Deviation { rule, .. } = &r.verdict {
+        println!("    declared deviation: {rule}");
+    }
     if let Some(d) = detail {
         for line in d.lines() {
             println!("    {line}");
         }
+    }
+    if let Some(logs) = &r.logs {
+        println!("    logs: {logs}");
     }
 }
 

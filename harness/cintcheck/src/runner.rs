@@ -14,7 +14,7 @@ use reference::{Ending, Outcome};
 use serde::{Deserialize, Serialize};
 
 use crate::case::{Case, FloatPolicy};
-use crate::engine::{engine_by_name, Engine};
+use crate::engine::{engine_by_name, Engine, Run};
 
 /// The judgement of one (case, engine).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +42,18 @@ pub enum Verdict {
     Error {
         message: String,
     },
+    /// The engine cannot run or judge the case (an external implementation
+    /// without stdin, an ending it cannot show, an opcode it does not
+    /// claim): counted and shown, not a failure.
+    Unsupported {
+        reason: String,
+    },
+    /// The outcome differs from the reference exactly as a deviation the
+    /// engine declares (`rule`): counted and shown, not a failure.
+    Deviation {
+        rule: String,
+        detail: String,
+    },
 }
 
 impl Verdict {
@@ -61,6 +73,8 @@ impl Verdict {
             Verdict::UnexpectedPass { .. } => "unexpected-pass",
             Verdict::Skipped { .. } => "skipped",
             Verdict::Error { .. } => "error",
+            Verdict::Unsupported { .. } => "unsupported",
+            Verdict::Deviation { .. } => "deviation",
         }
     }
 }
@@ -80,6 +94,18 @@ pub struct CaseResult {
     pub tags: Vec<String>,
     /// Opcodes the case's own program uses (for the coverage matrix).
     pub opcodes: Vec<String>,
+    /// The class of the ending (`returned`, `fault`, `crash`, `rejected`,
+    /// `link-failed`, `timeout`, ...), if it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ending_kind: Option<String>,
+    /// Where the logs of an external run are kept (relative to the report
+    /// directory): commands, their stdout, stderr and status, intermediate
+    /// files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logs: Option<String>,
+    /// Declared deviations this (passing) case refutes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refutes: Vec<String>,
 }
 
 /// Options of a suite run.
@@ -175,6 +201,9 @@ pub fn run_case(
         line: case.line,
         tags: case.tags.clone(),
         opcodes: opcodes.to_vec(),
+        ending_kind: None,
+        logs: None,
+        refutes: Vec::new(),
     };
     let programs = match case.programs() {
         Ok(p) => p,
@@ -229,29 +258,48 @@ pub fn run_case(
                 continue;
             }
         };
+        if let Some(reason) = engine.unsupported(case, reference.as_ref()) {
+            out.push(result(
+                name,
+                Verdict::Unsupported { reason },
+                None,
+                0.0,
+                &opcodes,
+            ));
+            continue;
+        }
         let start = Instant::now();
-        let outcome = if name == "reference" {
-            reference
-                .clone()
-                .unwrap_or_else(|| engine.run(&programs, &config, None))
+        let run = if name == "reference" {
+            match &reference {
+                Some(r) => Run::whole(r.clone()),
+                None => engine.run_observed(Some(case), &programs, &config),
+            }
         } else {
-            engine.run(&programs, &config, None)
+            engine.run_observed(Some(case), &programs, &config)
         };
+        let outcome = &run.outcome;
         let seconds = if name == "reference" && reference.is_some() {
             reference_seconds
         } else {
             start.elapsed().as_secs_f64()
         };
-        let reference_outcome = if name == "reference" {
+        // The reference as this engine can observe it.
+        let reference_view = if name == "reference" {
             None
         } else {
-            reference.as_ref()
+            reference.as_ref().map(|r| run.observed.view(r))
         };
-        let problems = judge(case, &outcome, reference_outcome);
+        let problems = judge(case, outcome, reference_view.as_ref());
         let ending = Some(outcome.ending.to_string());
         let xfail = case.xfail.get(name);
+        let mut refutes = Vec::new();
         let verdict = match (problems, xfail) {
-            (None, None) => Verdict::Pass,
+            (None, None) => {
+                if let Some(r) = &reference_view {
+                    refutes = engine.refuted(case, &programs, &config, r, run.observed);
+                }
+                Verdict::Pass
+            }
             (None, Some(reason)) => Verdict::UnexpectedPass {
                 reason: reason.clone(),
             },
@@ -259,19 +307,40 @@ pub fn run_case(
                 reason: reason.clone(),
             },
             (Some(detail), None) => {
+                let deviation = reference_view.as_ref().and_then(|r| {
+                    engine.deviation(case, &programs, &config, r, outcome, run.observed)
+                });
                 if let Ending::EngineError(m) = &outcome.ending {
                     Verdict::Error { message: m.clone() }
-                } else {
+                } else if let Some((rule, why)) = deviation {
+                    Verdict::Deviation {
+                        rule,
+                        detail: format!("{why}\n{detail}"),
+                    }
+                } else if engine.rerun_mismatches() {
                     // Run again once: the same outcome means deterministic.
-                    let again = engine.run(&programs, &config, None);
+                    let again = engine.run_observed(Some(case), &programs, &config);
                     Verdict::Mismatch {
                         detail,
-                        flaky: again != outcome,
+                        flaky: again.outcome != *outcome,
+                    }
+                } else {
+                    Verdict::Mismatch {
+                        detail,
+                        flaky: false,
                     }
                 }
             }
         };
-        out.push(result(name, verdict, ending, seconds, &opcodes));
+        let logs = match (&run.work, verdict.is_failure()) {
+            (Some(w), true) => crate::external::keep_logs(name, &case.name, w.path()),
+            _ => None,
+        };
+        let mut r = result(name, verdict, ending, seconds, &opcodes);
+        r.ending_kind = Some(outcome.ending.kind().to_string());
+        r.logs = logs;
+        r.refutes = refutes;
+        out.push(r);
     }
     out
 }
@@ -475,6 +544,10 @@ pub struct Totals {
     pub failed: usize,
     pub skipped: usize,
     pub expected_failures: usize,
+    #[serde(default)]
+    pub unsupported: usize,
+    #[serde(default)]
+    pub deviations: usize,
 }
 
 impl Totals {
@@ -485,6 +558,8 @@ impl Totals {
                 Verdict::Pass => t.passed += 1,
                 Verdict::Skipped { .. } => t.skipped += 1,
                 Verdict::ExpectedFailure { .. } => t.expected_failures += 1,
+                Verdict::Unsupported { .. } => t.unsupported += 1,
+                Verdict::Deviation { .. } => t.deviations += 1,
                 _ => t.failed += 1,
             }
         }
@@ -497,6 +572,12 @@ impl Totals {
             "{} passed, {} failed, {} skipped",
             self.passed, self.failed, self.skipped
         );
+        if self.unsupported > 0 {
+            s.push_str(&format!(", {} unsupported", self.unsupported));
+        }
+        if self.deviations > 0 {
+            s.push_str(&format!(", {} deviations", self.deviations));
+        }
         if self.expected_failures > 0 {
             s.push_str(&format!(" ({} expected failures)", self.expected_failures));
         }

@@ -86,7 +86,11 @@ fn run_trial(case: &Case, engine: &str) -> Result<(), Failed> {
     let results = runner::run_case(case, &[engine.to_string()], &objs);
     let r = results.first().ok_or("no result")?;
     let verdict = match &r.verdict {
-        Verdict::Pass | Verdict::ExpectedFailure { .. } | Verdict::Skipped { .. } => Ok(()),
+        Verdict::Pass
+        | Verdict::ExpectedFailure { .. }
+        | Verdict::Skipped { .. }
+        | Verdict::Unsupported { .. }
+        | Verdict::Deviation { .. } => Ok(()),
         Verdict::Mismatch { detail, flaky } => Err(format!(
             "{}:{}: {}mismatch\n{detail}",
             r.file,

@@ -8,4 +8,4 @@ pub mod interp;
 
 pub use runtime;
 pub use runtime::{load, memory, outcome};
-pub use runtime::{Ending, Location, Outcome, RunConfig};
+pub use runtime::{Ending, ExternalFailure, Location, Outcome, RunConfig};

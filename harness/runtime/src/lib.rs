@@ -26,7 +26,7 @@ pub mod memory;
 pub mod outcome;
 
 pub use load::RunConfig;
-pub use outcome::{Ending, Location, Outcome};
+pub use outcome::{Ending, ExternalFailure, Location, Outcome};
 
 pub mod float;
 pub mod format;

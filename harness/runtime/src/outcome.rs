@@ -52,6 +52,46 @@ pub enum Ending {
     OutputLimit { at: Option<Location> },
     /// The engine itself failed (could not compile, load or run the program).
     EngineError(String),
+    /// An external implementation failed outside the program's semantics
+    /// (its translator rejected the program, assembly or linking failed, the
+    /// executable crashed or overran its wall-clock limit, its output could
+    /// not be read): `failure` is the class, `detail` what it said.
+    External {
+        failure: ExternalFailure,
+        detail: String,
+    },
+}
+
+/// Classes of [`Ending::External`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExternalFailure {
+    /// The translator or compiler rejected the program (or crashed).
+    Rejected,
+    /// The assembler failed.
+    AssemblyFailed,
+    /// The linker failed.
+    LinkFailed,
+    /// The executable was killed by a signal (or exited as if it was).
+    Crash,
+    /// A command overran its wall-clock limit.
+    Timeout,
+    /// Output that cannot be read (a garbled observation trailer), or a
+    /// step that did not write the file it must write.
+    BadOutput,
+}
+
+impl ExternalFailure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExternalFailure::Rejected => "rejected",
+            ExternalFailure::AssemblyFailed => "assembly-failed",
+            ExternalFailure::LinkFailed => "link-failed",
+            ExternalFailure::Crash => "crash",
+            ExternalFailure::Timeout => "timeout",
+            ExternalFailure::BadOutput => "bad-output",
+        }
+    }
 }
 
 impl Ending {
@@ -66,6 +106,7 @@ impl Ending {
             Ending::StepLimit { .. } => "step-limit",
             Ending::OutputLimit { .. } => "output-limit",
             Ending::EngineError(_) => "engine-error",
+            Ending::External { failure, .. } => failure.as_str(),
         }
     }
 
@@ -127,6 +168,17 @@ impl fmt::Display for Ending {
                 at(f, l)
             }
             Ending::EngineError(m) => write!(f, "engine error: {m}"),
+            Ending::External { failure, detail } => {
+                let what = match failure {
+                    ExternalFailure::Rejected => "rejected by the translator",
+                    ExternalFailure::AssemblyFailed => "assembly failed",
+                    ExternalFailure::LinkFailed => "link failed",
+                    ExternalFailure::Crash => "crashed",
+                    ExternalFailure::Timeout => "timed out",
+                    ExternalFailure::BadOutput => "bad output",
+                };
+                write!(f, "{what}: {detail}")
+            }
         }
     }
 }

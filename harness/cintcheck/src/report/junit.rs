@@ -18,6 +18,13 @@
 //! | `error`            | `<error type="error">`                                    |
 //! | `expected-failure` | success, with `expected failure: REASON` in system-out    |
 //! | `skipped`          | `<skipped>` with the reason                               |
+//! | `unsupported`      | `<skipped type="unsupported">` with the reason            |
+//! | `deviation`        | success, with the declared rule in system-out             |
+//!
+//! A mismatch of an external engine whose run failed outside the program
+//! (translator rejected it, assembly or link failed, crash, timeout, bad
+//! output) has `type="mismatch: CLASS"`; the property `ending-kind` holds
+//! the class of every ending, and `logs` where the run's logs are kept.
 //!
 //! The `message` attribute of a failure or error is the first line of the
 //! detail (attribute values lose their line breaks); the element's text is
@@ -112,6 +119,14 @@ fn non_success(kind: NonSuccessKind, ty: &str, text: &str) -> TestCaseStatus {
     status
 }
 
+/// Ending kinds of external failures (see `reference::ExternalFailure`).
+pub(crate) fn is_external_kind(k: &str) -> bool {
+    matches!(
+        k,
+        "rejected" | "assembly-failed" | "link-failed" | "crash" | "timeout" | "bad-output"
+    )
+}
+
 pub(crate) fn location(r: &CaseResult) -> String {
     match (r.file.is_empty(), r.line) {
         (true, _) => String::new(),
@@ -129,8 +144,14 @@ fn test_case(r: &CaseResult) -> TestCase {
             TestCaseStatus::success()
         }
         Verdict::Mismatch { detail, flaky } => {
-            let ty = if *flaky { "flaky mismatch" } else { "mismatch" };
-            non_success(NonSuccessKind::Failure, ty, detail)
+            // External failures are typed by their class (crash, rejected,
+            // link-failed, timeout, ...).
+            let ty = match (r.ending_kind.as_deref(), flaky) {
+                (_, true) => "flaky mismatch".to_string(),
+                (Some(k), false) if is_external_kind(k) => format!("mismatch: {k}"),
+                _ => "mismatch".to_string(),
+            };
+            non_success(NonSuccessKind::Failure, &ty, detail)
         }
         Verdict::UnexpectedPass { reason } => non_success(
             NonSuccessKind::Failure,
@@ -142,6 +163,16 @@ fn test_case(r: &CaseResult) -> TestCase {
             let mut s = TestCaseStatus::skipped();
             s.set_message(reason.as_str());
             s
+        }
+        Verdict::Unsupported { reason } => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_type("unsupported")
+                .set_message(format!("unsupported: {reason}"));
+            s
+        }
+        Verdict::Deviation { rule, detail } => {
+            notes.push(format!("declared deviation `{rule}`: {detail}"));
+            TestCaseStatus::success()
         }
     };
     let mut tc = TestCase::new(r.case.as_str(), status);
@@ -155,6 +186,13 @@ fn test_case(r: &CaseResult) -> TestCase {
     if let Some(ending) = &r.ending {
         tc.add_property(("ending", ending.as_str()));
         notes.push(format!("ended: {ending}"));
+    }
+    if let Some(kind) = &r.ending_kind {
+        tc.add_property(("ending-kind", kind.as_str()));
+    }
+    if let Some(logs) = &r.logs {
+        tc.add_property(("logs", logs.as_str()));
+        notes.push(format!("logs: {logs}"));
     }
     if !r.tags.is_empty() {
         tc.add_property(("tags", r.tags.join(",").as_str()));
@@ -193,6 +231,9 @@ mod tests {
             line: 12,
             tags: vec!["div".into()],
             opcodes: vec!["div".into(), "l".into()],
+            ending_kind: None,
+            logs: None,
+            refutes: Vec::new(),
         }
     }
 

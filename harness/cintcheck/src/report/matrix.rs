@@ -104,7 +104,12 @@ pub fn coverage(report: &RunReport) -> Coverage {
     let used: BTreeSet<&str> = report
         .results
         .iter()
-        .filter(|r| !matches!(r.verdict, Verdict::Skipped { .. }))
+        .filter(|r| {
+            !matches!(
+                r.verdict,
+                Verdict::Skipped { .. } | Verdict::Unsupported { .. }
+            )
+        })
         .flat_map(|r| r.opcodes.iter().map(String::as_str))
         .collect();
     let mut c = Coverage::default();
@@ -239,6 +244,38 @@ pub fn markdown(r: &RunReport) -> String {
             let _ = writeln!(o, "  {fence}");
         }
     }
+    let summary = r.deviation_summary();
+    if !summary.is_empty() {
+        o.push_str("\n## Declared deviations\n\n");
+        for (engine, rule, confirmed, refuted) in &summary {
+            let _ = write!(o, "- {} on {}: ", code_span(rule), md_text(engine));
+            match (confirmed.first(), refuted.first()) {
+                (None, None) => o.push_str("not confirmed (no case showed it)"),
+                (Some(c), None) => {
+                    let _ = write!(
+                        o,
+                        "confirmed by {} cases (first: {})",
+                        confirmed.len(),
+                        code_span(c)
+                    );
+                }
+                (c, Some(f)) => {
+                    let _ = write!(
+                        o,
+                        "refuted by {} cases (first: {}); confirmed by {}",
+                        refuted.len(),
+                        code_span(f),
+                        c.map_or("none".to_string(), |c| format!(
+                            "{} cases (first: {})",
+                            confirmed.len(),
+                            code_span(c)
+                        ))
+                    );
+                }
+            }
+            o.push('\n');
+        }
+    }
     let _ = writeln!(o, "\n## Expected failures ({})\n", m.xfails.len());
     if m.xfails.is_empty() {
         o.push_str("None.\n");
@@ -282,6 +319,8 @@ struct Cell {
     xfail: usize,
     failed: usize,
     skipped: usize,
+    unsupported: usize,
+    deviations: usize,
     /// Indices into `Model::failures`, in order.
     failures: Vec<usize>,
 }
@@ -296,7 +335,7 @@ enum State {
 
 impl Cell {
     fn covering(&self) -> usize {
-        self.passed + self.xfail + self.failed
+        self.passed + self.xfail + self.failed + self.deviations
     }
 
     fn state(&self) -> State {
@@ -304,7 +343,7 @@ impl Cell {
             State::Fail
         } else if self.covering() == 0 {
             State::Uncovered
-        } else if self.xfail > 0 {
+        } else if self.xfail > 0 || self.deviations > 0 {
             State::Xfail
         } else {
             State::Pass
@@ -321,8 +360,14 @@ impl Cell {
         if self.xfail > 0 {
             n.push(format!("{} xfail", self.xfail));
         }
+        if self.deviations > 0 {
+            n.push(format!("{} deviation", self.deviations));
+        }
         if self.skipped > 0 {
             n.push(format!("{} skipped", self.skipped));
+        }
+        if self.unsupported > 0 {
+            n.push(format!("{} unsupported", self.unsupported));
         }
         if n.is_empty() {
             String::new()
@@ -408,6 +453,8 @@ impl<'a> Model<'a> {
                     Verdict::Pass => cell.passed += 1,
                     Verdict::ExpectedFailure { .. } => cell.xfail += 1,
                     Verdict::Skipped { .. } => cell.skipped += 1,
+                    Verdict::Unsupported { .. } => cell.unsupported += 1,
+                    Verdict::Deviation { .. } => cell.deviations += 1,
                     _ => {
                         cell.failed += 1;
                         if let Some(a) = anchor[i] {
@@ -539,12 +586,20 @@ fn upper_first(s: &str) -> String {
 fn failure_text(r: &CaseResult) -> (&'static str, String) {
     match &r.verdict {
         Verdict::Mismatch { detail, flaky } => (
-            if *flaky {
-                "mismatch (flaky)"
-            } else {
-                "mismatch"
+            match (r.ending_kind.as_deref(), flaky) {
+                (_, true) => "mismatch (flaky)",
+                (Some("crash"), _) => "mismatch (crash)",
+                (Some("rejected"), _) => "mismatch (rejected by the translator)",
+                (Some("assembly-failed"), _) => "mismatch (assembly failed)",
+                (Some("link-failed"), _) => "mismatch (link failed)",
+                (Some("timeout"), _) => "mismatch (timeout)",
+                (Some("bad-output"), _) => "mismatch (bad output)",
+                _ => "mismatch",
             },
-            detail.clone(),
+            match &r.logs {
+                Some(l) => format!("{detail}\nlogs: {l}"),
+                None => detail.clone(),
+            },
         ),
         Verdict::UnexpectedPass { reason } => (
             "unexpected pass",
@@ -815,6 +870,9 @@ mod tests {
             line: 7,
             tags: vec![],
             opcodes: opcodes.iter().map(|s| s.to_string()).collect(),
+            ending_kind: None,
+            logs: None,
+            refutes: Vec::new(),
         }
     }
 

@@ -10,9 +10,16 @@
 //!   "shards": [[k, n], ...],            // shards merged into this report
 //!   "totals": { "passed", "failed", "skipped", "expected_failures" },
 //!   "results": [ { "case", "engine", "verdict": "pass" | "mismatch" |
-//!                  "expected-failure" | "unexpected-pass" | "skipped" | "error",
-//!                  "detail"?, "flaky"?, "reason"?, "message"?,
-//!                  "ending"?, "seconds", "file", "line", "tags", "opcodes" } ] }
+//!                  "expected-failure" | "unexpected-pass" | "skipped" | "error" |
+//!                  "unsupported" | "deviation",
+//!                  "detail"?, "flaky"?, "reason"?, "message"?, "rule"?,
+//!                  "ending"?, "ending_kind"?, "logs"?, "refutes"?,
+//!                  "seconds", "file", "line", "tags", "opcodes" } ],
+//!   "declared_deviations"?: { "external:NAME": ["true-is-one", ...] } }
+//! ```
+//! (`totals` also has `unsupported` and `deviations`; `logs` is relative to
+//! the report directory.)
+//! ```text
 //! ```
 
 pub mod junit;
@@ -32,6 +39,9 @@ pub struct RunReport {
     pub shards: Vec<(usize, usize)>,
     pub totals: Totals,
     pub results: Vec<CaseResult>,
+    /// Deviations each engine declares (external adapters), by engine.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub declared_deviations: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl RunReport {
@@ -46,6 +56,7 @@ impl RunReport {
             shards: shard.into_iter().collect(),
             totals: Totals::of(&results),
             results,
+            declared_deviations: Default::default(),
         }
     }
 
@@ -56,7 +67,9 @@ impl RunReport {
         let mut engines: Vec<String> = Vec::new();
         let mut shards = Vec::new();
         let mut by_key = std::collections::BTreeMap::new();
+        let mut declared = std::collections::BTreeMap::new();
         for r in reports {
+            declared.extend(r.declared_deviations);
             for e in r.engines {
                 if !engines.contains(&e) {
                     engines.push(e);
@@ -74,7 +87,35 @@ impl RunReport {
             shards,
             totals: Totals::of(&results),
             results,
+            declared_deviations: declared,
         }
+    }
+
+    /// For each engine declaring deviations: each rule with the cases that
+    /// confirm it (verdict `deviation` naming it) and refute it (passing
+    /// cases the rule would have changed).
+    pub fn deviation_summary(&self) -> Vec<(String, String, Vec<String>, Vec<String>)> {
+        let mut out = Vec::new();
+        for (engine, rules) in &self.declared_deviations {
+            for rule in rules {
+                let mut confirmed = Vec::new();
+                let mut refuted = Vec::new();
+                for r in self.results.iter().filter(|r| &r.engine == engine) {
+                    if let crate::runner::Verdict::Deviation { rule: used, .. } = &r.verdict {
+                        if used.split('+').any(|u| u == rule) {
+                            confirmed.push(r.case.clone());
+                        }
+                    }
+                    if r.refutes.contains(rule) {
+                        refuted.push(r.case.clone());
+                    }
+                }
+                confirmed.sort();
+                refuted.sort();
+                out.push((engine.clone(), rule.clone(), confirmed, refuted));
+            }
+        }
+        out
     }
 
     pub fn to_json(&self) -> String {
