@@ -6,12 +6,16 @@
 //! * [`codegen`]: Sial to AArch64 machine code with dynasmrt;
 //! * [`exec`]: executors (Unicorn in-process; native on aarch64 hosts);
 //! * [`engine`]: the `a64` engine (compile, load, run, classify);
-//! * [`listing`]: Sial interleaved with the AArch64 it became.
+//! * [`listing`]: Sial interleaved with the AArch64 it became;
+//! * [`asm_text`]: the same code as assembly text (ELF or Mach-O) for
+//!   stand-alone executables, with the program [`image`] they carry.
 
 pub mod abi;
+pub mod asm_text;
 pub mod codegen;
 pub mod engine;
 pub mod exec;
+pub mod image;
 pub mod listing;
 
 pub use engine::{run, run_with, A64Options, A64Run};

@@ -107,14 +107,16 @@ pub struct Options {
 }
 
 /// A Sial instruction: module index and index in the module's `instrs`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct InstrRef {
     pub module: u32,
     pub index: u32,
 }
 
 /// The generated code and what the executors need to know about it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Compiled {
     pub code: Vec<u8>,
     /// Offset of the trampoline the executor starts at (see [`Compiler::trampoline`]).

@@ -9,6 +9,8 @@ use runtime::{Runtime, Stop};
 pub mod emulator;
 #[cfg(target_arch = "aarch64")]
 pub mod native;
+#[cfg(target_arch = "aarch64")]
+pub mod standalone;
 
 /// What stopped a run from the host side.
 #[derive(Clone, Debug, PartialEq, Eq)]

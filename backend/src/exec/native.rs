@@ -14,6 +14,12 @@
 //! fault the same way as the emulator path. A child that dies otherwise is
 //! reported from its wait status. Not available natively: stdout reaches
 //! `tee` only when the run ends, and A64 instructions are not counted.
+//!
+//! The same machinery runs a stand-alone executable ([`run_standalone`],
+//! called by the `cintcheck-rt` run-time): there the code is the assembled
+//! and linked text of `asm_text`, the process is the executable itself, its
+//! stdout is written as the program produces it, and the process exits as
+//! the real system's would.
 
 use std::io::{Read, Write};
 use std::os::fd::FromRawFd;
@@ -30,6 +36,15 @@ use crate::abi::{Slot, SLOTS};
 use crate::codegen::Compiled;
 use crate::engine::{finish, prepare, registers};
 
+/// How the process reports the outcome once the code stops.
+enum Report {
+    /// A forked child: the outcome as JSON down this pipe.
+    Pipe(i32),
+    /// A stand-alone executable: exit as the real system does, and write
+    /// the outcome as JSON to this file when one is named.
+    Exit { outcome_file: Option<String> },
+}
+
 /// What the child needs once the code stops.
 struct Child {
     state: Option<RunState>,
@@ -37,7 +52,7 @@ struct Child {
     linked: *const Linked,
     compiled: *const Compiled,
     code_base: u64,
-    fd: i32,
+    report: Report,
 }
 
 static mut CHILD: *mut Child = std::ptr::null_mut();
@@ -65,12 +80,44 @@ fn end_child(end: EmuEnd, stop: Option<HostStop>, bad_address: Option<u64>) -> !
     let (linked, compiled) = unsafe { (&*c.linked, &*c.compiled) };
     let outcome = finish(end, state, &c.layout, linked, compiled, c.code_base);
     let text = serde_json_like(&outcome);
-    // SAFETY: fd is the write end of the pipe, owned by the child.
-    let mut f = unsafe { std::fs::File::from_raw_fd(c.fd) };
-    let _ = f.write_all(text.as_bytes());
-    let _ = f.flush();
-    // SAFETY: ends the child without running the parent's destructors.
-    unsafe { libc::_exit(0) }
+    let status = match &c.report {
+        Report::Pipe(fd) => {
+            // SAFETY: fd is the write end of the pipe, owned by the child.
+            let mut f = unsafe { std::fs::File::from_raw_fd(*fd) };
+            let _ = f.write_all(text.as_bytes());
+            let _ = f.flush();
+            0
+        }
+        Report::Exit { outcome_file } => {
+            if let Some(path) = outcome_file {
+                let _ = std::fs::write(path, text.as_bytes());
+            }
+            let _ = std::io::stdout().flush();
+            exit_status(&outcome.ending)
+        }
+    };
+    // SAFETY: ends the process without running destructors.
+    unsafe { libc::_exit(status) }
+}
+
+/// The exit status of a stand-alone executable: as the real system, the
+/// return code mod 256, and 0 after a BCPL fault, `abort` or `Sys_quit`
+/// (whose messages are part of stdout); 125, with the reason on stderr,
+/// when the run had to be stopped for a reason the real system does not
+/// have (a wild memory access, a jump to a non-code value, the step budget).
+fn exit_status(ending: &Ending) -> i32 {
+    match ending {
+        Ending::Returned { code } => (*code & 255) as i32,
+        Ending::Quit | Ending::Fault { .. } => 0,
+        other => {
+            let at = other
+                .location()
+                .map(|l| format!(" at {l}"))
+                .unwrap_or_default();
+            eprintln!("cintcheck-rt: {}{at}", other.kind());
+            125
+        }
+    }
 }
 
 fn serde_json_like(o: &Outcome) -> String {
@@ -233,7 +280,7 @@ pub fn execute(
     if pid == 0 {
         // SAFETY: close the read end in the child.
         unsafe { libc::close(fds[0]) };
-        run_child(linked, compiled, config, fds[1]);
+        run_child(linked, compiled, config, Report::Pipe(fds[1]), None);
     }
     // SAFETY: close the write end in the parent, then read the child's report.
     unsafe { libc::close(fds[1]) };
@@ -271,32 +318,89 @@ pub fn execute(
     Ok(outcome)
 }
 
-/// The child: build memory and code, then jump into the trampoline; never returns.
-fn run_child(linked: &Linked, compiled: &Compiled, config: &RunConfig, fd: i32) -> ! {
+/// A stand-alone executable's run: `code` is the linked machine code that
+/// `compiled` describes (its bytes included), `config` the run's settings;
+/// stdout goes to the process's stdout as it is written. Never returns: the
+/// process exits with the status of [`exit_status`].
+pub fn run_standalone(
+    linked: &Linked,
+    compiled: &Compiled,
+    config: &RunConfig,
+    code: *const u8,
+    outcome_file: Option<String>,
+) -> ! {
+    run_child(
+        linked,
+        compiled,
+        config,
+        Report::Exit { outcome_file },
+        Some(code as u64),
+    )
+}
+
+/// The child: build memory and code (unless `code` gives it already
+/// placed), then jump into the trampoline; never returns.
+fn run_child(
+    linked: &Linked,
+    compiled: &Compiled,
+    config: &RunConfig,
+    report: Report,
+    code: Option<u64>,
+) -> ! {
     let fail = |m: String| -> ! {
-        let o = Outcome::ended(Ending::EngineError(m));
-        // SAFETY: the pipe's write end.
-        let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
-        let _ = f.write_all(serde_json_like(&o).as_bytes());
-        unsafe { libc::_exit(0) }
+        let o = Outcome::ended(Ending::EngineError(m.clone()));
+        match report {
+            Report::Pipe(fd) => {
+                // SAFETY: the pipe's write end.
+                let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
+                let _ = f.write_all(serde_json_like(&o).as_bytes());
+            }
+            Report::Exit { ref outcome_file } => {
+                eprintln!("cintcheck-rt: {m}");
+                if let Some(path) = outcome_file {
+                    let _ = std::fs::write(path, serde_json_like(&o).as_bytes());
+                }
+            }
+        }
+        unsafe {
+            libc::_exit(if matches!(report, Report::Pipe(_)) {
+                0
+            } else {
+                125
+            })
+        }
     };
-    let mut buf = match MutableBuffer::new(compiled.code.len().max(4)) {
-        Ok(b) => b,
-        Err(e) => fail(format!("code buffer: {e}")),
+    // In a forked child the code goes into an executable buffer; the buffer
+    // must live until the process exits.
+    let mut _exec = None;
+    let code_base = match code {
+        Some(base) => base,
+        None => {
+            let mut buf = match MutableBuffer::new(compiled.code.len().max(4)) {
+                Ok(b) => b,
+                Err(e) => fail(format!("code buffer: {e}")),
+            };
+            buf.set_len(compiled.code.len());
+            buf[..compiled.code.len()].copy_from_slice(&compiled.code);
+            let exec = match buf.make_exec() {
+                Ok(b) => b,
+                Err(e) => fail(format!("code buffer: {e}")),
+            };
+            dynasmrt::cache_control::synchronize_icache(&exec[..]);
+            let base = exec.as_ptr() as u64;
+            _exec = Some(exec);
+            base
+        }
     };
-    buf.set_len(compiled.code.len());
-    buf[..compiled.code.len()].copy_from_slice(&compiled.code);
-    let exec = match buf.make_exec() {
-        Ok(b) => b,
-        Err(e) => fail(format!("code buffer: {e}")),
-    };
-    dynasmrt::cache_control::synchronize_icache(&exec[..]);
-    let code_base = exec.as_ptr() as u64;
     // Identity mapping: word address = machine address / 8.
     let mut mem = Memory::new_page_aligned(0, config.memory_words);
     let base = mem.as_mut_ptr() as i64 / 8;
     let mem = mem.rebased(base);
-    let (state, layout) = match prepare(linked, compiled, config, mem, code_base, None) {
+    let tee: Option<Box<dyn std::io::Write + Send>> = match report {
+        Report::Exit { .. } => Some(Box::new(std::io::stdout())),
+        Report::Pipe(_) => None,
+    };
+    let (state, layout) = match prepare(linked, compiled, config, mem, code_base, tee) {
         Ok(x) => x,
         Err(m) => fail(m),
     };
@@ -314,7 +418,7 @@ fn run_child(linked: &Linked, compiled: &Compiled, config: &RunConfig, fd: i32) 
         linked,
         compiled,
         code_base,
-        fd,
+        report,
     });
     // SAFETY: single-threaded child; the pointer stays valid until _exit.
     unsafe { CHILD = Box::into_raw(child_state) };

@@ -225,7 +225,9 @@ impl Engine for Mutant {
 }
 
 /// Names of the engines a run uses by default. [`engine_by_name`] also
-/// knows `reference-slow-library`, the `a64-mutant:NAME` engines and
+/// knows `reference-slow-library`, `a64-exe` (stand-alone executables,
+/// which need the aarch64 run-time, linker and qemu), the
+/// `a64-mutant:NAME` engines and
 /// `external:NAME` for each adapter manifest found (listed by
 /// [`crate::external::adapter_names`]).
 pub fn engine_names() -> Vec<&'static str> {
@@ -238,6 +240,7 @@ pub fn engine_by_name(name: &str) -> Result<Box<dyn Engine>, String> {
         "reference" | "ref" => Ok(Box::new(Reference)),
         "a64" => Ok(Box::new(A64)),
         "reference-slow-library" => Ok(Box::new(ReferenceSlowLibrary)),
+        "a64-exe" => Ok(Box::new(crate::exe::A64Exe)),
         m if m.starts_with("a64-mutant:") => backend::codegen::Mutation::ALL
             .iter()
             .find(|x| x.name() == m)
@@ -248,7 +251,7 @@ pub fn engine_by_name(name: &str) -> Result<Box<dyn Engine>, String> {
                 .map(|x| Box::new(x) as Box<dyn Engine>)
         }
         _ => Err(format!(
-            "unknown engine `{name}` (available: {}, reference-slow-library, a64-mutant:NAME, external:NAME)",
+            "unknown engine `{name}` (available: {}, reference-slow-library, a64-exe, a64-mutant:NAME, external:NAME)",
             engine_names().join(", ")
         )),
     }

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod case;
 pub mod corpus;
 pub mod engine;
+pub mod exe;
 pub mod external;
 pub mod fuzz;
 pub mod mutants;

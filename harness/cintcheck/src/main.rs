@@ -151,6 +151,25 @@ enum Command {
         /// Include the run-time library's Sial prelude.
         #[arg(long)]
         prelude: bool,
+        /// Write assembly text for this target instead of a listing:
+        /// `linux` (ELF, GNU as) or `macos` (Mach-O).
+        #[arg(long)]
+        target: Option<String>,
+        /// Where to write the assembly text (default: stdout).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+    /// Build a stand-alone executable: compile with the built-in backend,
+    /// assemble and link with the executable run-time (cintcheck-rt).
+    Build {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The executable to write (its assembly text is kept as OUT.s).
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        /// `linux` (ELF, the default) or `macos` (Mach-O).
+        #[arg(long, default_value = "linux")]
+        target: String,
     },
     /// Measure the suite's power: run it against the backend with each
     /// deliberate code-generation fault and list the cases that catch it.
@@ -313,9 +332,38 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Asm {
             files,
+            target: Some(target),
+            output,
+            ..
+        } => {
+            let programs = read_programs(&files)?;
+            let target = backend::asm_text::Target::parse(&target)?;
+            let text = cintcheck::exe::assembly(&programs, target)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?
+                }
+                None => print!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Build {
+            files,
+            output,
+            target,
+        } => {
+            let programs = read_programs(&files)?;
+            let target = backend::asm_text::Target::parse(&target)?;
+            cintcheck::exe::build(&programs, &output, target)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Asm {
+            files,
             listing: _,
             level,
             prelude,
+            target: None,
+            output: _,
         } => {
             let programs = read_programs(&files)?;
             let config = RunConfig::default();

@@ -260,11 +260,12 @@ mod tests {
         let f = sh("yes", 20.0, 1000);
         assert_eq!(f.exit, Exit::OutputLimit);
         assert_eq!(f.stdout.len(), 1000);
+        let dir = tempfile::tempdir().unwrap();
         assert!(matches!(
             run(
                 "t",
                 &["/nonexistent/x".into()],
-                Path::new("."),
+                dir.path(),
                 &BTreeMap::new(),
                 None,
                 Duration::from_secs(1),
