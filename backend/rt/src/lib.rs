@@ -41,5 +41,6 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int 
             std::slice::from_raw_parts(&cintcheck_image as *const u8, cintcheck_image_len as usize);
         (code, cintcheck_code_len as usize, image)
     };
-    backend::exec::standalone::main(&args, code, code_len, image)
+    // SAFETY: the code block and its image come from the same assembly text.
+    unsafe { backend::exec::standalone::main(&args, code, code_len, image) }
 }

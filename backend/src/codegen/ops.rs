@@ -324,9 +324,14 @@ impl Compiler<'_> {
                 );
             }
             (Op::Sys, _) => {
-                // The C-ABI bridge with the current frame: x0 = op (P!3).
+                // The C-ABI bridge with the current frame: x0 = op (P!3);
+                // x6 = this instruction's address, for the location of a
+                // stop raised by the host (native executors have no hook
+                // that sees the pc).
                 let ctx = Slot::Context.offset();
                 a64!(self.ops
+                    ; site:
+                    ; adr x6, <site
                     ; ldr x0, [X(P), #24]
                     ; ldp x1, x2, [X(P), #32]
                     ; ldp x3, x4, [X(P), #48]

@@ -160,17 +160,18 @@ extern "C" fn host_sys(
     _a3: i64,
     _a4: i64,
     p: i64,
-    _x6: i64,
+    site: i64,
     _ctx: i64,
 ) -> i64 {
     let st = child().state.as_mut().expect("state");
+    let call = site as u64;
     match sys::sys(&mut st.rt, &mut st.mem, Frame { np: p }) {
         Ok(v) if !st.rt.out.overflowed => v,
         Ok(_) => stop_child(HostStop::Library {
             stop: Stop::OutputLimit,
-            call: 0,
+            call,
         }),
-        Err(stop) => stop_child(HostStop::Library { stop, call: 0 }),
+        Err(stop) => stop_child(HostStop::Library { stop, call }),
     }
 }
 

@@ -30,7 +30,11 @@ fn numbers<T: std::str::FromStr>(text: &str) -> Vec<T> {
 }
 
 /// Run the program the executable holds; never returns.
-pub fn main(args: &[String], code: *const u8, code_len: usize, image: &[u8]) -> ! {
+///
+/// # Safety
+/// `code` must start the linked, executable code block of `code_len`
+/// bytes that `image` describes.
+pub unsafe fn main(args: &[String], code: *const u8, code_len: usize, image: &[u8]) -> ! {
     let die = |m: String| -> ! {
         eprintln!("cintcheck-rt: {m}");
         std::process::exit(125)

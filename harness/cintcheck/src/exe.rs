@@ -21,13 +21,33 @@ const MACOS_LIBS: &[&str] = &["-lSystem", "-lc", "-lm"];
 
 /// The assembly text of `programs` for `target`.
 pub fn assembly(programs: &[(String, Program)], target: Target) -> Result<String, String> {
+    assembly_with(programs, target, &backend::codegen::Options::default())
+}
+
+/// As [`assembly`], with code-generation options (a deliberate fault, for
+/// judging the suite through external adapters).
+pub fn assembly_with(
+    programs: &[(String, Program)],
+    target: Target,
+    opts: &backend::codegen::Options,
+) -> Result<String, String> {
     let config = RunConfig::default();
-    let (linked, _, compiled) = backend::engine::compile_programs(
-        programs,
-        &config,
-        &backend::codegen::Options::default(),
-    )?;
+    let (linked, _, compiled) = backend::engine::compile_programs(programs, &config, opts)?;
     asm_text::emit(programs, &linked, &compiled, target)
+}
+
+/// The options that plant mutant `name` (`true-is-one` or
+/// `a64-mutant:true-is-one`); none for `None`.
+pub fn mutant_options(name: Option<&str>) -> Result<backend::codegen::Options, String> {
+    let mut opts = backend::codegen::Options::default();
+    if let Some(name) = name {
+        let m = backend::codegen::Mutation::ALL
+            .iter()
+            .find(|m| m.name() == name || m.name().strip_prefix("a64-mutant:") == Some(name))
+            .ok_or_else(|| format!("unknown mutant `{name}`"))?;
+        opts.mutations.insert(*m);
+    }
+    Ok(opts)
 }
 
 /// Where the executable run-time library is: `CINTCHECK_RT`, else
@@ -125,11 +145,16 @@ fn link_with(
     }
 }
 
-/// Build the executable `out` from `programs`; the assembly text is kept
-/// beside it as `OUT.s`.
-pub fn build(programs: &[(String, Program)], out: &Path, target: Target) -> Result<(), String> {
+/// Build the executable `out` from `programs` (compiled with `opts`); the
+/// assembly text is kept beside it as `OUT.s`.
+pub fn build(
+    programs: &[(String, Program)],
+    out: &Path,
+    target: Target,
+    opts: &backend::codegen::Options,
+) -> Result<(), String> {
     let rt = runtime_library(target)?;
-    let text = assembly(programs, target)?;
+    let text = assembly_with(programs, target, opts)?;
     let mut asm = out.as_os_str().to_owned();
     asm.push(".s");
     let asm = PathBuf::from(asm);

@@ -170,6 +170,10 @@ enum Command {
         /// `linux` (ELF, the default) or `macos` (Mach-O).
         #[arg(long, default_value = "linux")]
         target: String,
+        /// Plant one of the backend's deliberate faults (see `cintcheck
+        /// mutants`), to check that a suite run through an adapter catches it.
+        #[arg(long)]
+        mutant: Option<String>,
     },
     /// Measure the suite's power: run it against the backend with each
     /// deliberate code-generation fault and list the cases that catch it.
@@ -351,10 +355,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             files,
             output,
             target,
+            mutant,
         } => {
             let programs = read_programs(&files)?;
             let target = backend::asm_text::Target::parse(&target)?;
-            cintcheck::exe::build(&programs, &output, target)?;
+            let opts = cintcheck::exe::mutant_options(mutant.as_deref())?;
+            cintcheck::exe::build(&programs, &output, target, &opts)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Asm {

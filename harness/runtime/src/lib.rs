@@ -18,8 +18,9 @@
 //!     `sys`, `muldiv`, `changeco`), and the boot code that plays the CLI;
 //!   - BCPL (`writers.b`, compiled to `writers.sial`) for the functions
 //!     that call other library functions through the global vector.
-//!   Every engine runs the two Sial modules as ordinary Sial, as the real
-//!   system runs its library as compiled BCPL plus hand-written bodies.
+//!
+//! Every engine runs the two Sial modules as ordinary Sial, as the real
+//! system runs its library as compiled BCPL plus hand-written bodies.
 
 pub mod load;
 pub mod memory;
