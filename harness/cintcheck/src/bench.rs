@@ -215,6 +215,8 @@ pub struct SuiteBench {
     pub wall_seconds: f64,
     /// Time spent inside engines running programs, summed over results.
     pub engine_seconds: f64,
+    /// Per engine: its name, results and time inside it.
+    pub per_engine: Vec<(String, usize, f64)>,
 }
 
 impl SuiteBench {
@@ -244,6 +246,19 @@ impl SuiteBench {
             "scaled to 1000 cases x 2 engines: {:.2} s (target < 10 s)\n",
             self.wall_seconds * 2000.0 / self.results.max(1) as f64
         ));
+        for (engine, n, secs) in &self.per_engine {
+            let alone = secs / self.threads.max(1) as f64;
+            let target = if engine == "a64-exe" {
+                " (target < 600 s)"
+            } else {
+                ""
+            };
+            s.push_str(&format!(
+                "{engine}: {:.2} ms per case inside the engine; the suite on it alone on {} threads: about {alone:.0} s{target}\n",
+                secs / (*n).max(1) as f64 * 1e3,
+                self.threads,
+            ));
+        }
         s
     }
 }
@@ -259,7 +274,15 @@ pub fn suite_bench(root: &Path, engines: &[String]) -> Result<SuiteBench, String
     let selected: Vec<&crate::case::Case> = cases.iter().collect();
     let results = crate::runner::run_cases(&selected, engines, &|_, _| {});
     let wall_seconds = start.elapsed().as_secs_f64();
+    let per_engine = engines
+        .iter()
+        .map(|e| {
+            let mine: Vec<_> = results.iter().filter(|r| &r.engine == e).collect();
+            (e.clone(), mine.len(), mine.iter().map(|r| r.seconds).sum())
+        })
+        .collect();
     Ok(SuiteBench {
+        per_engine,
         cases: cases.len(),
         results: results.len(),
         threads: rayon::current_num_threads(),

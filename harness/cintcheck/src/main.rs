@@ -216,6 +216,10 @@ enum Command {
         /// and harness overhead per case and engine).
         #[arg(long)]
         suite: Option<PathBuf>,
+        /// Engines for `--suite` (repeatable; default: reference and a64),
+        /// e.g. `--engine a64-exe` for the cost of executables per case.
+        #[arg(long = "engine")]
+        engines: Vec<String>,
         /// Programs to run (default: nqueens primes cobench fastfib pidigs).
         programs: Vec<String>,
     },
@@ -679,9 +683,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
-            suite: Some(root), ..
+            suite: Some(root),
+            engines,
+            ..
         } => {
-            let engines: Vec<String> = engine_names().iter().map(|s| s.to_string()).collect();
+            let engines: Vec<String> = if engines.is_empty() {
+                engine_names().iter().map(|s| s.to_string()).collect()
+            } else {
+                engines
+            };
+            for e in &engines {
+                engine_by_name(e)?;
+            }
             print!("{}", bench::suite_bench(&root, &engines)?.format());
             Ok(ExitCode::SUCCESS)
         }
@@ -690,6 +703,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             reference_only,
             programs,
             suite: None,
+            ..
         } => {
             let names: Vec<String> = if programs.is_empty() {
                 bench::HEAVY.iter().map(|s| s.to_string()).collect()
