@@ -79,18 +79,22 @@ fn end_child(end: EmuEnd, stop: Option<HostStop>, bad_address: Option<u64>) -> !
     // SAFETY: linked/compiled outlive the child (it exits here).
     let (linked, compiled) = unsafe { (&*c.linked, &*c.compiled) };
     let outcome = finish(end, state, &c.layout, linked, compiled, c.code_base);
-    let text = serde_json_like(&outcome);
     let status = match &c.report {
         Report::Pipe(fd) => {
             // SAFETY: fd is the write end of the pipe, owned by the child.
             let mut f = unsafe { std::fs::File::from_raw_fd(*fd) };
-            let _ = f.write_all(text.as_bytes());
+            let _ = f.write_all(serde_json_like(&outcome).as_bytes());
             let _ = f.flush();
             0
         }
         Report::Exit { outcome_file } => {
             if let Some(path) = outcome_file {
-                let _ = std::fs::write(path, text.as_bytes());
+                // stdout went to the process's own stdout already.
+                let rest = Outcome {
+                    stdout: Vec::new(),
+                    ..outcome.clone()
+                };
+                let _ = std::fs::write(path, serde_json_like(&rest).as_bytes());
             }
             let _ = std::io::stdout().flush();
             exit_status(&outcome.ending)
