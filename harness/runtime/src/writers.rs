@@ -103,11 +103,21 @@ fn intact(rt: &Runtime, mem: &Memory, g: i64) -> bool {
         })
 }
 
-/// The host function of library global `g`.
+/// The host function of library global `g` (an index into [`LIBRARY`],
+/// looked up in a table built once: this is on the path of every `wrch`).
 fn host(g: i64) -> Result<usize, Stop> {
-    LIBRARY
-        .iter()
-        .position(|e| e.global as i64 == g)
+    static BY_GLOBAL: std::sync::OnceLock<Vec<Option<usize>>> = std::sync::OnceLock::new();
+    let table = BY_GLOBAL.get_or_init(|| {
+        let top = LIBRARY.iter().map(|e| e.global as usize).max().unwrap_or(0);
+        let mut t = vec![None; top + 1];
+        for (i, e) in LIBRARY.iter().enumerate() {
+            t[e.global as usize] = Some(i);
+        }
+        t
+    });
+    usize::try_from(g)
+        .ok()
+        .and_then(|g| table.get(g).copied().flatten())
         .ok_or(Stop::abort(4))
 }
 
