@@ -208,12 +208,13 @@ impl A64Exe {
         use crate::external::process::{self, Exit};
         use reference::{Ending, Outcome};
 
-        let target = Target::Linux;
-        let rt = runtime_library(target)?;
-        let asm = dir.join("prog.s");
         let exe = dir.join("prog");
-        std::fs::write(&asm, assembly(programs, target)?).map_err(|e| e.to_string())?;
-        link(&asm, &exe, target, &rt)?;
+        build(
+            programs,
+            &exe,
+            Target::Linux,
+            &backend::codegen::Options::default(),
+        )?;
         let stdin = dir.join("stdin");
         std::fs::write(&stdin, &config.stdin).map_err(|e| e.to_string())?;
         let outcome_file = dir.join("outcome.json");
