@@ -1,9 +1,13 @@
 //! `cintcheck bench`: the engines' speed and work on the CPU-heavy corpus
 //! programs, in one table per engine pair:
 //! * the reference interpreter's wall time and Sial instructions per second,
-//!   set against the real C Cintcode interpreter (CORPUS.md gives its
-//!   instruction counts; it runs about 570M Cintcode instructions per second
-//!   on this kind of machine);
+//!   set against the real C Cintcode interpreter: measured side by side when
+//!   the real system is beside the corpus (`../bcpl64`, or
+//!   `CINTCHECK_BCPL64`): each program's real Cintcode object (`cin/NAME`)
+//!   run on cintsys64, best of three, its start-up (measured on
+//!   `cin/hello`) subtracted; otherwise the table says the real system is
+//!   absent and only estimates from CORPUS.md's instruction counts (at
+//!   about 570M Cintcode instructions per second) are shown;
 //! * the a64 backend's compile and execute times, the A64 instructions the
 //!   program executed per Sial instruction the reference executed, and the
 //!   compile speed in Sial instructions per second.
@@ -29,9 +33,13 @@ pub const CINTCODE_RATE: f64 = 570e6;
 #[derive(Debug)]
 pub struct BenchRow {
     pub name: String,
-    /// Sial instructions the reference executed and its wall time.
+    /// Sial instructions the reference executed and its wall time (best of
+    /// [`ROUNDS`]).
     pub sial_steps: u64,
     pub reference_seconds: f64,
+    /// The real cintsys64's wall time on the program's Cintcode (best of
+    /// [`ROUNDS`], start-up subtracted), when the real system is here.
+    pub real_seconds: Option<f64>,
     /// Cintcode instructions the real system executed (from CORPUS.md).
     pub cintcode_instructions: Option<u64>,
     /// The a64 run (uncounted, for time) and the A64 instruction count.
@@ -59,10 +67,46 @@ pub fn cintcode_counts(dir: &Path) -> std::collections::HashMap<String, u64> {
     map
 }
 
-/// Measure each program on the reference and (when `with_a64`) on a64.
+/// Timed runs per measurement (the best is kept).
+pub const ROUNDS: usize = 3;
+
+/// The real system's `cintrun` beside the corpus `dir`, if present.
+pub fn real_system(dir: &Path) -> Option<std::path::PathBuf> {
+    let root = std::env::var_os("CINTCHECK_BCPL64")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.join("../bcpl64"));
+    let cintrun = root.join("bin/cintrun");
+    cintrun.is_file().then_some(cintrun)
+}
+
+/// Best wall time of [`ROUNDS`] runs of `cintrun OBJECT`.
+fn time_cintrun(cintrun: &Path, object: &Path) -> Option<f64> {
+    let mut best = f64::MAX;
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        let ok = std::process::Command::new(cintrun)
+            .arg(object)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.code().is_some());
+        if !ok {
+            return None;
+        }
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    Some(best)
+}
+
+/// Measure each program on the reference and (when `with_a64`) on a64,
+/// and on the real cintsys64 when it is beside the corpus.
 pub fn run_bench(dir: &Path, names: &[String], with_a64: bool) -> Result<Vec<BenchRow>, String> {
     let settings = CorpusSettings::read(dir)?;
     let counts = cintcode_counts(dir);
+    let real = real_system(dir);
+    let startup = real
+        .as_ref()
+        .and_then(|c| time_cintrun(c, &dir.join("cin/hello")));
     let mut rows = Vec::new();
     for name in names {
         let program = read_program(&dir.join(format!("{name}.sial")))?;
@@ -72,9 +116,21 @@ pub fn run_bench(dir: &Path, names: &[String], with_a64: bool) -> Result<Vec<Ben
             ..RunConfig::default()
         };
         let programs = std::slice::from_ref(&program);
-        let start = Instant::now();
-        let r = reference::interp::run(programs, &config, None);
-        let reference_seconds = start.elapsed().as_secs_f64();
+        let mut reference_seconds = f64::MAX;
+        let mut r = None;
+        for _ in 0..ROUNDS {
+            let start = Instant::now();
+            let o = reference::interp::run(programs, &config, None);
+            reference_seconds = reference_seconds.min(start.elapsed().as_secs_f64());
+            r = Some(o);
+        }
+        let r = r.ok_or("no run")?;
+        let real_seconds = match (&real, startup) {
+            (Some(c), Some(up)) => {
+                time_cintrun(c, &dir.join("cin").join(name)).map(|t| (t - up).max(0.0))
+            }
+            _ => None,
+        };
         let (a64, a64_instructions) = if with_a64 {
             a64_measure(programs, &config)
         } else {
@@ -84,6 +140,7 @@ pub fn run_bench(dir: &Path, names: &[String], with_a64: bool) -> Result<Vec<Ben
             name: name.clone(),
             sial_steps: r.steps,
             reference_seconds,
+            real_seconds,
             cintcode_instructions: counts.get(name).copied(),
             a64,
             a64_instructions,
@@ -108,7 +165,34 @@ fn a64_measure(
 
 /// The tables `cintcheck bench` prints.
 pub fn format_rows(rows: &[BenchRow]) -> String {
-    let mut s = String::from("reference interpreter against the real C Cintcode interpreter\n");
+    let mut s = String::new();
+    if rows.iter().any(|r| r.real_seconds.is_some()) {
+        s.push_str(&format!(
+            "reference interpreter against the real cintsys64, side by side (wall, best of {ROUNDS}; \
+             cintsys64's start-up, measured on cin/hello, subtracted)\n"
+        ));
+        s.push_str(&format!(
+            "{:<10} {:>9} {:>12} {:>7}\n",
+            "program", "ref s", "cintsys64 s", "ratio"
+        ));
+        for r in rows {
+            let (real, ratio) = match r.real_seconds {
+                Some(t) => (format!("{t:.3}"), format!("{:.2}", r.reference_seconds / t)),
+                None => ("-".into(), "-".into()),
+            };
+            s.push_str(&format!(
+                "{:<10} {:>9.3} {:>12} {:>7}\n",
+                r.name, r.reference_seconds, real, ratio
+            ));
+        }
+        s.push_str("ratio = reference / cintsys64 (target <= 1)\n\n");
+    } else {
+        s.push_str(
+            "the real system (bcpl64 beside the corpus, or CINTCHECK_BCPL64) is absent: \
+             no side-by-side measurement; estimates only\n\n",
+        );
+    }
+    s.push_str("reference interpreter against the real C Cintcode interpreter, estimated\n");
     s.push_str(&format!(
         "{:<10} {:>14} {:>9} {:>10} {:>14} {:>10} {:>7}\n",
         "program", "sial instrs", "wall s", "M instr/s", "cintcode instr", "cintcode s", "ratio"
