@@ -68,6 +68,12 @@ pub enum Mutation {
 }
 
 impl Mutation {
+    /// The mutant called `name`, with or without the `a64-mutant:` prefix.
+    pub fn from_name(name: &str) -> Option<Mutation> {
+        let full = format!("a64-mutant:{}", name.trim_start_matches("a64-mutant:"));
+        Mutation::ALL.iter().copied().find(|m| m.name() == full)
+    }
+
     /// A short name, also the mutated engine's name (`a64-mutant:NAME`).
     pub fn name(self) -> &'static str {
         match self {

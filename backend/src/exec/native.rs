@@ -104,24 +104,19 @@ fn end_child(end: EmuEnd, stop: Option<HostStop>, bad_address: Option<u64>) -> !
     unsafe { libc::_exit(status) }
 }
 
-/// The exit status of a stand-alone executable: as the real system, the
-/// return code mod 256, and 0 after a BCPL fault, `abort` or `Sys_quit`
-/// (whose messages are part of stdout); 125, with the reason on stderr,
-/// when the run had to be stopped for a reason the real system does not
-/// have (a wild memory access, a jump to a non-code value, the step budget).
+/// The exit status of a stand-alone executable ([`Ending::exit_status`]:
+/// as the real system, and 125 for a run stopped for a reason the real
+/// system does not have), saying that reason on stderr.
 fn exit_status(ending: &Ending) -> i32 {
-    match ending {
-        Ending::Returned { code } => (*code & 255) as i32,
-        Ending::Quit | Ending::Fault { .. } => 0,
-        other => {
-            let at = other
-                .location()
-                .map(|l| format!(" at {l}"))
-                .unwrap_or_default();
-            eprintln!("cintcheck-rt: {}{at}", other.kind());
-            125
-        }
+    let status = ending.exit_status();
+    if status == 125 {
+        let at = ending
+            .location()
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
+        eprintln!("cintcheck-rt: {}{at}", ending.kind());
     }
+    status
 }
 
 fn serde_json_like(o: &Outcome) -> String {

@@ -241,10 +241,8 @@ pub fn engine_by_name(name: &str) -> Result<Box<dyn Engine>, String> {
         "a64" => Ok(Box::new(A64)),
         "reference-slow-library" => Ok(Box::new(ReferenceSlowLibrary)),
         "a64-exe" => Ok(Box::new(crate::exe::A64Exe)),
-        m if m.starts_with("a64-mutant:") => backend::codegen::Mutation::ALL
-            .iter()
-            .find(|x| x.name() == m)
-            .map(|x| Box::new(Mutant(*x)) as Box<dyn Engine>)
+        m if m.starts_with("a64-mutant:") => backend::codegen::Mutation::from_name(m)
+            .map(|x| Box::new(Mutant(x)) as Box<dyn Engine>)
             .ok_or_else(|| format!("unknown mutant `{m}`")),
         e if e.starts_with("external:") => {
             crate::external::ExternalEngine::load(&e["external:".len()..])

@@ -15,6 +15,14 @@ use sial::Program;
 /// The Rust target the executable run-time is built for.
 pub const RT_TARGET_LINUX: &str = "aarch64-unknown-linux-gnu";
 pub const RT_TARGET_MACOS: &str = "aarch64-apple-darwin";
+/// The Rust target the run-time for `target` is built for.
+fn rt_target(target: Target) -> &'static str {
+    match target {
+        Target::Linux => RT_TARGET_LINUX,
+        Target::MacOs => RT_TARGET_MACOS,
+    }
+}
+
 /// The libraries a Rust static library needs from the C side.
 const LINUX_LIBS: &[&str] = &["-lpthread", "-ldl", "-lm", "-lrt", "-lgcc_s", "-lc"];
 const MACOS_LIBS: &[&str] = &["-lSystem", "-lc", "-lm"];
@@ -41,11 +49,9 @@ pub fn assembly_with(
 pub fn mutant_options(name: Option<&str>) -> Result<backend::codegen::Options, String> {
     let mut opts = backend::codegen::Options::default();
     if let Some(name) = name {
-        let m = backend::codegen::Mutation::ALL
-            .iter()
-            .find(|m| m.name() == name || m.name().strip_prefix("a64-mutant:") == Some(name))
+        let m = backend::codegen::Mutation::from_name(name)
             .ok_or_else(|| format!("unknown mutant `{name}`"))?;
-        opts.mutations.insert(*m);
+        opts.mutations.insert(m);
     }
     Ok(opts)
 }
@@ -57,21 +63,24 @@ pub fn runtime_library(target: Target) -> Result<PathBuf, String> {
     if let Some(p) = std::env::var_os("CINTCHECK_RT") {
         return Ok(PathBuf::from(p));
     }
-    let triple = match target {
-        Target::Linux => RT_TARGET_LINUX,
-        Target::MacOs => RT_TARGET_MACOS,
-    };
+    let triple = rt_target(target);
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    for dir in exe.ancestors().skip(1) {
-        let p = dir.join(triple).join("release/libcintcheck_rt.a");
-        if p.is_file() {
-            return Ok(p);
-        }
-    }
-    Err(format!(
-        "the executable run-time is not built: run `cargo build --release --target {triple} -p cintcheck-rt` \
-         (or name the library in CINTCHECK_RT)"
-    ))
+    runtime_library_beside(&exe, target).ok_or_else(|| {
+        format!(
+            "the executable run-time is not built: run `cargo build --release --target {triple} -p cintcheck-rt` \
+             (or name the library in CINTCHECK_RT)"
+        )
+    })
+}
+
+/// The run-time library in the cargo target directory that the binary
+/// `bin` was built in (or one of its ancestors), if it is there.
+pub fn runtime_library_beside(bin: &Path, target: Target) -> Option<PathBuf> {
+    let triple = rt_target(target);
+    bin.ancestors()
+        .skip(1)
+        .map(|dir| dir.join(triple).join("release/libcintcheck_rt.a"))
+        .find(|p| p.is_file())
 }
 
 /// The C compiler driver that assembles and links for `target`.
@@ -272,12 +281,7 @@ impl A64Exe {
         };
         let mut outcome: Outcome = serde_json::from_slice(&text)
             .map_err(|e| format!("unreadable outcome from the executable: {e}"))?;
-        let expected = match &outcome.ending {
-            Ending::Returned { code } => Exit::Status((*code & 255) as i32),
-            Ending::Quit | Ending::Fault { .. } => Exit::Status(0),
-            Ending::EngineError(_) => finished.exit.clone(),
-            _ => Exit::Status(125),
-        };
+        let expected = Exit::Status(outcome.ending.exit_status());
         if finished.exit != expected {
             return ended(Ending::EngineError(format!(
                 "the executable exited with {} where its outcome ({}) says {expected}",

@@ -23,19 +23,14 @@ fn root() -> PathBuf {
 
 /// Why executables cannot be built and run here, if they cannot.
 fn missing() -> Option<String> {
-    // The run-time is looked up beside the cintcheck binary.
+    // The run-time is looked up beside the cintcheck binary (this test's
+    // own binary lives elsewhere in the target directory).
     std::env::set_var("CINTCHECK_EXE", env!("CARGO_BIN_EXE_cintcheck"));
-    if let Err(e) = cintcheck::exe::runtime_library(Target::Linux) {
-        if std::env::var_os("CINTCHECK_RT").is_none() {
-            let lib = Path::new(env!("CARGO_BIN_EXE_cintcheck"))
-                .ancestors()
-                .skip(1)
-                .map(|d| d.join("aarch64-unknown-linux-gnu/release/libcintcheck_rt.a"))
-                .find(|p| p.is_file());
-            match lib {
-                Some(p) => std::env::set_var("CINTCHECK_RT", p),
-                None => return Some(e),
-            }
+    if std::env::var_os("CINTCHECK_RT").is_none() {
+        let bin = Path::new(env!("CARGO_BIN_EXE_cintcheck"));
+        match cintcheck::exe::runtime_library_beside(bin, Target::Linux) {
+            Some(p) => std::env::set_var("CINTCHECK_RT", p),
+            None => return Some("the aarch64 run-time (cintcheck-rt) is not built".into()),
         }
     }
     let linker = cintcheck::exe::linker(Target::Linux);
