@@ -184,6 +184,11 @@ pub struct Common {
     /// `bitwise` (default), `nan-equal` or `ulps:N`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub float: Option<String>,
+    /// The program's language: `sial` (default) or `cintcode` (64-bit
+    /// Cintcode: `body`/`data`/`program` are assembly text of the
+    /// `cintcode` crate; `files` are `.cin` assembly or object (hunk) files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
     /// Globals whose final values every engine must agree on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compare_globals: Vec<u32>,
@@ -254,6 +259,42 @@ pub struct FileSpec {
     pub table: Vec<TableSpec>,
 }
 
+/// The language of a case's program.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Level {
+    /// 64-bit Sial (sial.md).
+    #[default]
+    Sial,
+    /// 64-bit Cintcode (cintcode64.md).
+    Cintcode,
+}
+
+impl Level {
+    fn parse(s: Option<&str>) -> Result<Level, String> {
+        match s {
+            None | Some("sial") => Ok(Level::Sial),
+            Some("cintcode") => Ok(Level::Cintcode),
+            Some(other) => Err(format!("level `{other}`: expected `sial` or `cintcode`")),
+        }
+    }
+
+    /// The file extension of the level's program text.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Level::Sial => "sial",
+            Level::Cintcode => "cin",
+        }
+    }
+
+    /// A whole program from a `body` (returning A at its end) and `data`.
+    pub fn body_program(self, body: &str, data: &str) -> String {
+        match self {
+            Level::Sial => body_program(body, data),
+            Level::Cintcode => cintcode_body_program(body, data),
+        }
+    }
+}
+
 /// The program of a resolved case.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Source {
@@ -284,6 +325,7 @@ pub struct Case {
     pub line: usize,
     pub tags: Vec<String>,
     pub spec: Option<String>,
+    pub level: Level,
     pub sources: Vec<Source>,
     pub bcpl: Option<String>,
     pub stdin: String,
@@ -331,6 +373,11 @@ pub fn body_program(body: &str, data: &str) -> String {
     format!("entry \"start\"\nlab L1\n{body}\n  rtn\n{data}\nglobal G1 L1 G1\n")
 }
 
+/// The start-function template of a Cintcode `body` (assembly text).
+pub fn cintcode_body_program(body: &str, data: &str) -> String {
+    format!("section \"case\"\nentry \"start\"\nstart:\n{body}\n  rtn\n{data}\nglobal 1 start\n")
+}
+
 fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset).unwrap_or(text).matches('\n').count() + 1
 }
@@ -356,6 +403,7 @@ fn merged(defaults: &Common, c: &Common) -> Common {
         step_limit: c.step_limit.or(defaults.step_limit),
         memory: c.memory.or(defaults.memory),
         float: c.float.clone().or_else(|| defaults.float.clone()),
+        level: c.level.clone().or_else(|| defaults.level.clone()),
         compare_globals,
         compare_statics,
         xfail,
@@ -415,14 +463,15 @@ pub fn parse_file(root: &Path, file: &Path, text: &str) -> Result<Vec<Case>, Cas
             ));
         }
         let name = format!("{prefix}/{}", c.name.get_ref());
+        let level = Level::parse(common.level.as_deref()).map_err(|m| err(line, m))?;
         let sources = if let Some(body) = &c.body {
             vec![Source::Text {
-                name: format!("{name}.sial"),
-                text: body_program(body, c.data.as_deref().unwrap_or("")),
+                name: format!("{name}.{}", level.extension()),
+                text: level.body_program(body, c.data.as_deref().unwrap_or("")),
             }]
         } else if let Some(p) = &c.program {
             vec![Source::Text {
-                name: format!("{name}.sial"),
+                name: format!("{name}.{}", level.extension()),
                 text: p.clone(),
             }]
         } else {
@@ -514,9 +563,10 @@ pub fn parse_file(root: &Path, file: &Path, text: &str) -> Result<Vec<Case>, Cas
                 bcpl: None,
                 expect: expect.clone(),
             };
+            let level = Level::parse(common.level.as_deref()).map_err(|m| err(line, m))?;
             let sources = vec![Source::Text {
-                name: format!("{name}.sial"),
-                text: body_program(&body, &data),
+                name: format!("{name}.{}", level.extension()),
+                text: level.body_program(&body, &data),
             }];
             let expect = resolve_expect(&expect).map_err(|m| err(line, m))?;
             let mut case = build(
@@ -611,6 +661,12 @@ fn build(
     compare_globals.extend(expect.globals.iter().map(|g| g.0));
     compare_globals.sort();
     compare_globals.dedup();
+    let level = Level::parse(common.level.as_deref())?;
+    if level == Level::Cintcode
+        && (!common.compare_statics.is_empty() || !expect.statics.is_empty())
+    {
+        return Err("statics are Sial labels: a Cintcode case cannot compare them".into());
+    }
     let mut compare_statics = common
         .compare_statics
         .iter()
@@ -626,6 +682,7 @@ fn build(
         line,
         tags: common.tags,
         spec: common.spec,
+        level,
         sources,
         bcpl,
         stdin: common.stdin.unwrap_or_default(),
@@ -653,6 +710,20 @@ impl Case {
                     .map(|p| (name.clone(), p))
                     .map_err(|e| e.to_string()),
                 Source::File(p) => crate::source::read_program(p),
+            })
+            .collect()
+    }
+
+    /// The Cintcode programs of the case (assembly text or object files),
+    /// assembled or read.
+    pub fn objects(&self) -> Result<Vec<cintcode::Object>, String> {
+        self.sources
+            .iter()
+            .map(|s| match s {
+                Source::Text { name, text } => {
+                    cintcode::asm::assemble(text, name).map_err(|e| e.to_string())
+                }
+                Source::File(p) => crate::source::read_object(p),
             })
             .collect()
     }

@@ -1,7 +1,9 @@
 //! `cintcheck corpus DIR`: run every `NAME.sial` of a directory of real
-//! compiler output and compare its stdout with `NAME.out`, honouring the
-//! directory's `corpus.toml` (lines to ignore, stack size, an `expected`
-//! file that replaces `NAME.out`, whether exit codes count).
+//! compiler output (with `--cintcode`, every 64-bit Cintcode object
+//! `cin/NAME` the real compiler made of the same programs) and compare its
+//! stdout with `NAME.out`, honouring the directory's `corpus.toml` (lines to
+//! ignore, stack size, an `expected` file that replaces `NAME.out`, whether
+//! exit codes count).
 //!
 //! `.out` files hold the real system's stdout with every `\r` removed, so
 //! the program's stdout is compared the same way.
@@ -17,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use reference::{Ending, RunConfig};
 
 use crate::engine::Engine;
-use crate::source::read_program;
+use crate::source::{read_object, read_program};
 
 /// Per-program settings of `corpus.toml`.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -28,7 +30,8 @@ pub struct ProgramSettings {
     pub ignore: Vec<String>,
     /// Stack of the command coroutine in words.
     pub stack: Option<i64>,
-    /// File to compare with instead of `NAME.out`.
+    /// File to compare the Sial's run with instead of `NAME.out` (the
+    /// Cintcode objects are always compared with `NAME.out`).
     pub expected: Option<String>,
     /// Whether the exit code must match `exit_code`.
     pub compare_exit_code: Option<bool>,
@@ -105,15 +108,27 @@ pub struct CorpusOptions {
     pub filter: Option<String>,
     /// Step budget per program (0 = unlimited).
     pub step_limit: u64,
+    /// Run the Cintcode objects of `DIR/cin` instead of the Sial.
+    pub cintcode: bool,
 }
 
 /// The programs of `dir`: every `NAME.sial` with its path, sorted by name.
 pub fn programs_in(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
+    list(dir, |p| p.extension().is_some_and(|x| x == "sial"))
+}
+
+/// The Cintcode programs of `dir`: every object file `cin/NAME` (no
+/// extension) with its path, sorted by name.
+pub fn cintcode_programs_in(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
+    list(&dir.join("cin"), |p| p.is_file() && p.extension().is_none())
+}
+
+fn list(dir: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<(String, PathBuf)>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut v: Vec<(String, PathBuf)> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "sial"))
+        .filter(|p| keep(p))
         .filter_map(|p| Some((p.file_stem()?.to_string_lossy().into_owned(), p)))
         .collect();
     v.sort();
@@ -166,10 +181,13 @@ pub fn check_program(
         wall_seconds: t.as_secs_f64(),
         detail: Some(detail),
     };
+    // `expected` replaces the real system's output for the Sial as written
+    // (bcpl2sial's own bugs); the Cintcode objects must reproduce NAME.out.
     let expected_path = dir.join(
         settings
             .expected
             .clone()
+            .filter(|_| !options.cintcode)
             .unwrap_or_else(|| format!("{name}.out")),
     );
     let expected = match std::fs::read(&expected_path) {
@@ -194,17 +212,31 @@ pub fn check_program(
             )
         }
     };
-    let program = match read_program(path) {
-        Ok(p) => p,
-        Err(e) => return fail(e, "not run".into(), 0, start.elapsed()),
-    };
     let config = RunConfig {
         stack_words: settings.stack.unwrap_or(50_000),
         step_limit: options.step_limit,
         program_name: name.to_string(),
         ..RunConfig::default()
     };
-    let outcome = engine.run(std::slice::from_ref(&program), &config, None);
+    let outcome = if options.cintcode {
+        let object = match read_object(path) {
+            Ok(o) => o,
+            Err(e) => return fail(e, "not run".into(), 0, start.elapsed()),
+        };
+        match engine.run_cintcode(std::slice::from_ref(&object), &config, None) {
+            Some(o) => o,
+            None => {
+                let why = format!("engine `{}` has no Cintcode level", engine.name());
+                return fail(why, "not run".into(), 0, start.elapsed());
+            }
+        }
+    } else {
+        let program = match read_program(path) {
+            Ok(p) => p,
+            Err(e) => return fail(e, "not run".into(), 0, start.elapsed()),
+        };
+        engine.run(std::slice::from_ref(&program), &config, None)
+    };
     let elapsed = start.elapsed();
     let actual = String::from_utf8_lossy(&outcome.stdout_without_cr()).into_owned();
     let ending = outcome.ending.to_string();
@@ -247,7 +279,12 @@ pub fn run_corpus(
     options: &CorpusOptions,
 ) -> Result<CorpusReport, String> {
     let settings = CorpusSettings::read(dir)?;
-    let programs: Vec<(String, PathBuf)> = programs_in(dir)?
+    let found = if options.cintcode {
+        cintcode_programs_in(dir)?
+    } else {
+        programs_in(dir)?
+    };
+    let programs: Vec<(String, PathBuf)> = found
         .into_iter()
         .filter(|(n, _)| {
             options
@@ -257,7 +294,12 @@ pub fn run_corpus(
         })
         .collect();
     if programs.is_empty() {
-        return Err(format!("{}: no .sial files found", dir.display()));
+        let what = if options.cintcode {
+            "Cintcode objects in cin/"
+        } else {
+            ".sial files"
+        };
+        return Err(format!("{}: no {what} found", dir.display()));
     }
     let results: Vec<ProgramResult> = programs
         .par_iter()

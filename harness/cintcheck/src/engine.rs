@@ -95,6 +95,16 @@ pub trait Engine: Send + Sync {
         config: &RunConfig,
         tee: Option<Box<dyn Write + Send>>,
     ) -> Outcome;
+    /// Run a 64-bit Cintcode program (objects linked in order after the
+    /// library); `None` when the engine has no Cintcode level.
+    fn run_cintcode(
+        &self,
+        _objects: &[cintcode::Object],
+        _config: &RunConfig,
+        _tee: Option<Box<dyn Write + Send>>,
+    ) -> Option<Outcome> {
+        None
+    }
     /// Run a case's program (the case gives source-level engines its BCPL
     /// text), saying what could be observed.
     fn run_observed(&self, _case: Option<&Case>, programs: &Sources, config: &RunConfig) -> Run {
@@ -157,6 +167,15 @@ impl Engine for Reference {
     ) -> Outcome {
         reference::interp::run(programs, config, tee)
     }
+
+    fn run_cintcode(
+        &self,
+        objects: &[cintcode::Object],
+        config: &RunConfig,
+        tee: Option<Box<dyn Write + Send>>,
+    ) -> Option<Outcome> {
+        Some(reference::cintcode::run(objects, config, tee))
+    }
 }
 
 /// The reference interpreter with the library's fast path off: every
@@ -176,11 +195,28 @@ impl Engine for ReferenceSlowLibrary {
         config: &RunConfig,
         tee: Option<Box<dyn Write + Send>>,
     ) -> Outcome {
-        let config = RunConfig {
-            library_fast_path: false,
-            ..config.clone()
-        };
-        reference::interp::run(programs, &config, tee)
+        reference::interp::run(programs, &slow_library(config), tee)
+    }
+
+    fn run_cintcode(
+        &self,
+        objects: &[cintcode::Object],
+        config: &RunConfig,
+        tee: Option<Box<dyn Write + Send>>,
+    ) -> Option<Outcome> {
+        Some(reference::cintcode::run(
+            objects,
+            &slow_library(config),
+            tee,
+        ))
+    }
+}
+
+/// `config` with the library's fast path off.
+fn slow_library(config: &RunConfig) -> RunConfig {
+    RunConfig {
+        library_fast_path: false,
+        ..config.clone()
     }
 }
 

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 
 use cintcheck::corpus::{run_corpus, CorpusOptions};
 use cintcheck::engine::{engine_by_name, engine_names};
-use cintcheck::source::read_programs;
+use cintcheck::source::{is_cintcode, read_object, read_programs};
 use cintcheck::{bench, case, report, runner};
 use reference::RunConfig;
 
@@ -31,7 +31,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a Sial program (several files are linked in order); stdout is
+    /// Run a Sial program, or a 64-bit Cintcode program (`.cin` assembly or
+    /// object files); several files are linked in order. stdout is
     /// streamed and the exit status is the program's return code.
     Exec {
         #[arg(required = true)]
@@ -112,9 +113,13 @@ enum Command {
         #[arg(long)]
         report_dir: PathBuf,
     },
-    /// Run every NAME.sial in DIR and compare stdout with NAME.out.
+    /// Run every NAME.sial in DIR (with --cintcode every Cintcode object
+    /// DIR/cin/NAME) and compare stdout with NAME.out.
     Corpus {
         dir: PathBuf,
+        /// Run the real compiler's 64-bit Cintcode objects of DIR/cin.
+        #[arg(long)]
+        cintcode: bool,
         #[arg(long, default_value = "reference")]
         engine: String,
         /// Write the results as JSON to this file.
@@ -274,7 +279,6 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             name,
         } => {
             let engine = engine_by_name(&engine)?;
-            let programs = read_programs(&files)?;
             let mut input = Vec::new();
             if stdin {
                 std::io::Read::read_to_end(&mut std::io::stdin(), &mut input)
@@ -288,7 +292,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 program_name: name.unwrap_or_else(|| program_name(&files[0])),
                 ..RunConfig::default()
             };
-            let outcome = engine.run(&programs, &config, Some(Box::new(std::io::stdout())));
+            let tee = Some(Box::new(std::io::stdout()) as Box<dyn Write + Send>);
+            let outcome = if files.iter().all(|f| is_cintcode(f)) {
+                let objects = files
+                    .iter()
+                    .map(|f| read_object(f))
+                    .collect::<Result<Vec<_>, _>>()?;
+                engine
+                    .run_cintcode(&objects, &config, tee)
+                    .ok_or_else(|| format!("engine `{}` has no Cintcode level", engine.name()))?
+            } else {
+                engine.run(&read_programs(&files)?, &config, tee)
+            };
             std::io::stdout().flush().ok();
             let status = outcome.ending.exit_status();
             if verbose || status == 125 {
@@ -303,6 +318,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Corpus {
             dir,
+            cintcode,
             engine,
             json,
             filter,
@@ -311,7 +327,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         } => {
             set_jobs(jobs)?;
             let engine = engine_by_name(&engine)?;
-            let report = run_corpus(engine.as_ref(), &dir, &CorpusOptions { filter, step_limit })?;
+            let report = run_corpus(
+                engine.as_ref(),
+                &dir,
+                &CorpusOptions {
+                    filter,
+                    step_limit,
+                    cintcode,
+                },
+            )?;
             for r in &report.results {
                 let mark = if r.passed { "PASS" } else { "FAIL" };
                 println!(

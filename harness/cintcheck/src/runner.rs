@@ -10,11 +10,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
-use reference::{Ending, Outcome};
+use reference::{Ending, Outcome, RunConfig};
 use serde::{Deserialize, Serialize};
 
-use crate::case::{Case, FloatPolicy};
-use crate::engine::{engine_by_name, Engine, Run};
+use crate::case::{Case, FloatPolicy, Level};
+use crate::engine::{engine_by_name, Engine, Run, Sources};
 
 /// The judgement of one (case, engine).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,6 +159,66 @@ pub fn opcodes_of(programs: &[(String, sial::Program)]) -> Vec<String> {
     set.into_iter().collect()
 }
 
+/// Opcode names used by a Cintcode case's objects (code reached from their
+/// entry points), as `cintcode:NAME`.
+pub fn cintcode_opcodes_of(objects: &[cintcode::Object]) -> Vec<String> {
+    let mut set = BTreeSet::new();
+    for s in objects.iter().flat_map(|o| &o.sections) {
+        for i in cintcode::disasm::reachable(s).values() {
+            if let Some(n) = cintcode::opcode::name(i.op) {
+                set.insert(format!("cintcode:{n}"));
+            }
+        }
+    }
+    set.into_iter().collect()
+}
+
+/// A case's program, in its language.
+enum Prog {
+    Sial(Vec<(String, sial::Program)>),
+    Cintcode(Vec<cintcode::Object>),
+}
+
+impl Prog {
+    fn of(case: &Case) -> Result<Prog, String> {
+        match case.level {
+            Level::Sial => case.programs().map(Prog::Sial),
+            Level::Cintcode => case.objects().map(Prog::Cintcode),
+        }
+    }
+
+    fn opcodes(&self) -> Vec<String> {
+        match self {
+            Prog::Sial(p) => opcodes_of(p),
+            Prog::Cintcode(o) => cintcode_opcodes_of(o),
+        }
+    }
+
+    /// The reference interpreter's outcome.
+    fn reference(&self, config: &RunConfig) -> Outcome {
+        match self {
+            Prog::Sial(p) => reference::interp::run(p, config, None),
+            Prog::Cintcode(o) => reference::cintcode::run(o, config, None),
+        }
+    }
+
+    /// `engine`'s run, or `None` when it has no Cintcode level.
+    fn run(&self, engine: &dyn Engine, case: &Case, config: &RunConfig) -> Option<Run> {
+        match self {
+            Prog::Sial(p) => Some(engine.run_observed(Some(case), p, config)),
+            Prog::Cintcode(o) => engine.run_cintcode(o, config, None).map(Run::whole),
+        }
+    }
+
+    /// The Sial programs, for the Sial-only parts of judging (deviations).
+    fn sial(&self) -> Option<&Sources> {
+        match self {
+            Prog::Sial(p) => Some(p),
+            Prog::Cintcode(_) => None,
+        }
+    }
+}
+
 /// Run the selected cases on the engines. `progress` is called after each
 /// case with (done, total).
 pub fn run_cases(
@@ -205,7 +265,7 @@ pub fn run_case(
         logs: None,
         refutes: Vec::new(),
     };
-    let programs = match case.programs() {
+    let prog = match Prog::of(case) {
         Ok(p) => p,
         Err(message) => {
             return engines
@@ -224,12 +284,12 @@ pub fn run_case(
                 .collect()
         }
     };
-    let opcodes = opcodes_of(&programs);
+    let opcodes = prog.opcodes();
     let config = case.config();
     // The reference outcome is what other engines are compared with.
     let needs_reference = engines.iter().any(|e| e != "reference");
     let reference_start = Instant::now();
-    let reference = needs_reference.then(|| reference::interp::run(&programs, &config, None));
+    let reference = needs_reference.then(|| prog.reference(&config));
     let reference_seconds = reference_start.elapsed().as_secs_f64();
     let mut out = Vec::new();
     for (name, engine) in engines.iter().zip(engine_objs) {
@@ -269,13 +329,21 @@ pub fn run_case(
             continue;
         }
         let start = Instant::now();
-        let run = if name == "reference" {
-            match &reference {
-                Some(r) => Run::whole(r.clone()),
-                None => engine.run_observed(Some(case), &programs, &config),
-            }
-        } else {
-            engine.run_observed(Some(case), &programs, &config)
+        let run = match (name.as_str(), &reference) {
+            ("reference", Some(r)) => Some(Run::whole(r.clone())),
+            _ => prog.run(engine.as_ref(), case, &config),
+        };
+        let Some(run) = run else {
+            out.push(result(
+                name,
+                Verdict::Unsupported {
+                    reason: "the engine has no Cintcode level".to_string(),
+                },
+                None,
+                0.0,
+                &opcodes,
+            ));
+            continue;
         };
         let outcome = &run.outcome;
         let seconds = if name == "reference" && reference.is_some() {
@@ -295,8 +363,8 @@ pub fn run_case(
         let mut refutes = Vec::new();
         let verdict = match (problems, xfail) {
             (None, None) => {
-                if let Some(r) = &reference_view {
-                    refutes = engine.refuted(case, &programs, &config, r, run.observed);
+                if let (Some(r), Some(programs)) = (&reference_view, prog.sial()) {
+                    refutes = engine.refuted(case, programs, &config, r, run.observed);
                 }
                 Verdict::Pass
             }
@@ -307,8 +375,8 @@ pub fn run_case(
                 reason: reason.clone(),
             },
             (Some(detail), None) => {
-                let deviation = reference_view.as_ref().and_then(|r| {
-                    engine.deviation(case, &programs, &config, r, outcome, run.observed)
+                let deviation = reference_view.as_ref().zip(prog.sial()).and_then(|(r, p)| {
+                    engine.deviation(case, p, &config, r, outcome, run.observed)
                 });
                 if let Ending::EngineError(m) = &outcome.ending {
                     Verdict::Error { message: m.clone() }
@@ -319,10 +387,10 @@ pub fn run_case(
                     }
                 } else if engine.rerun_mismatches() {
                     // Run again once: the same outcome means deterministic.
-                    let again = engine.run_observed(Some(case), &programs, &config);
+                    let again = prog.run(engine.as_ref(), case, &config);
                     Verdict::Mismatch {
                         detail,
-                        flaky: again.outcome != *outcome,
+                        flaky: again.is_some_and(|a| a.outcome != *outcome),
                     }
                 } else {
                     Verdict::Mismatch {

@@ -481,6 +481,7 @@ impl Image {
                 line: pos.line,
                 col: pos.col,
                 function: None,
+                offset: None,
             });
         }
         linked.location(m as usize, index as usize)
@@ -553,7 +554,7 @@ pub const GENERATED_NAN: i64 = 0xFFF8_0000_0000_0000u64 as i64;
 
 /// Apply [`GENERATED_NAN`] to the result `r` of an operation on `x` and `y`.
 #[inline]
-fn fl(r: f64, x: f64, y: f64) -> i64 {
+pub(crate) fn fl(r: f64, x: f64, y: f64) -> i64 {
     if r.is_nan() && !x.is_nan() && !y.is_nan() {
         GENERATED_NAN
     } else {
@@ -562,7 +563,7 @@ fn fl(r: f64, x: f64, y: f64) -> i64 {
 }
 
 /// The selst operator `sf` applied to the old field value (sial.md s.9).
-fn selst_op(mem: &[i64], sf: u8, old: i64, x: i64) -> Result<i64, Stop> {
+pub(crate) fn selst_op(mem: &[i64], sf: u8, old: i64, x: i64) -> Result<i64, Stop> {
     Ok(match sf {
         0 => x,
         1 => {

@@ -7,6 +7,8 @@
 //!
 //! * [`memory`]: word-addressed BCPL memory;
 //! * [`load`]: memory layout and initialisation, the same for every engine;
+//!   [`cin_load`] loads 64-bit Cintcode programs into the same layout, and
+//!   [`cin_sys`] is the Cintcode SYS instruction's side of the library;
 //! * [`outcome`]: what a run produced;
 //! * the library, in three parts:
 //!   - host functions (the other modules): pure data work on BCPL memory,
@@ -22,6 +24,8 @@
 //! Every engine runs the two Sial modules as ordinary Sial, as the real
 //! system runs its library as compiled BCPL plus hand-written bodies.
 
+pub mod cin_load;
+pub mod cin_sys;
 pub mod load;
 pub mod memory;
 pub mod outcome;

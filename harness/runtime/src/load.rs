@@ -22,11 +22,13 @@ pub const WRITERS_SOURCE: &str = include_str!("writers.sial");
 /// Name of the prelude function an engine calls to run the program.
 pub const BOOT_ENTRY: &str = "cintcheck_boot";
 /// Words reserved below the global vector (word 0 stays unused, as null).
-const LOW_RESERVED: i64 = 16;
+pub const LOW_RESERVED: i64 = 16;
 /// Words of the root node (`rootnode!14` = memory size).
-const ROOTNODE_WORDS: i64 = 64;
+pub const ROOTNODE_WORDS: i64 = 64;
 /// Words of the stack the boot function runs on.
-const BOOT_STACK_WORDS: i64 = 256;
+pub const BOOT_STACK_WORDS: i64 = 256;
+/// The smallest global vector upper bound (the real CLI's default).
+pub const MIN_GLOBALS: i64 = 2000;
 /// Global number of `rootnode`.
 const ROOTNODE: i64 = 9;
 
@@ -136,6 +138,7 @@ impl Linked {
             line: ins.pos.line,
             col: ins.pos.col,
             function,
+            offset: None,
         })
     }
 
@@ -198,7 +201,7 @@ impl std::fmt::Display for LoadError {
 
 /// Lay out memory of `words` words starting at word address `base`.
 pub fn layout(linked: &Linked, base: i64, words: usize) -> Result<Layout, LoadError> {
-    let mut max_g: i64 = 2000;
+    let mut max_g: i64 = MIN_GLOBALS;
     for m in &linked.modules {
         for i in &m.instrs {
             match &i.args {
@@ -304,18 +307,14 @@ pub fn initialise(
     code_addr: &dyn Fn(usize, u32) -> i64,
     host_addr: &dyn Fn(usize) -> i64,
 ) -> Result<(), Stop> {
-    mem.gbase = layout.gbase;
-    // Globals: G!0 = upper bound, every other one "unset" (globword + n).
-    mem.set_global(0, layout.gsize - 1)?;
-    for n in 1..layout.gsize {
-        mem.set_global(n, GLOBWORD.wrapping_add(n))?;
-    }
-    for (i, e) in LIBRARY.iter().enumerate() {
-        mem.set_global(e.global as i64, host_addr(i))?;
-    }
-    mem.set_global(RANDSEED, 12345)?;
-    mem.set_global(ROOTNODE, layout.rootnode)?;
-    mem.set(layout.rootnode + 14, layout.words as i64)?;
+    initialise_globals(
+        mem,
+        layout.gbase,
+        layout.gsize,
+        layout.rootnode,
+        layout.words,
+        host_addr,
+    )?;
     // Data of every module.
     for (m, d) in linked.modules.iter().zip(&layout.data) {
         for i in &m.instrs {
@@ -352,7 +351,37 @@ pub fn initialise(
     for (mi, m) in linked.modules.iter().enumerate().skip(library) {
         apply(mem, mi, m)?;
     }
-    // Console streams (getvec'd, as in the real system).
+    open_console(mem, rt)
+}
+
+/// The global vector at `gbase` of `gsize` words: G!0 = upper bound, every
+/// other global "unset" (globword + n), then the library's host functions
+/// (`host_addr(i)` is the callable address of `LIBRARY[i]`), `randseed` and
+/// `rootnode` (whose word 14 is the memory size).
+pub fn initialise_globals(
+    mem: &mut Memory,
+    gbase: i64,
+    gsize: i64,
+    rootnode: i64,
+    words: usize,
+    host_addr: &dyn Fn(usize) -> i64,
+) -> Result<(), Stop> {
+    mem.gbase = gbase;
+    mem.set_global(0, gsize - 1)?;
+    for n in 1..gsize {
+        mem.set_global(n, GLOBWORD.wrapping_add(n))?;
+    }
+    for (i, e) in LIBRARY.iter().enumerate() {
+        mem.set_global(e.global as i64, host_addr(i))?;
+    }
+    mem.set_global(RANDSEED, 12345)?;
+    mem.set_global(ROOTNODE, rootnode)?;
+    mem.set(rootnode + 14, words as i64)
+}
+
+/// The console streams (getvec'd, as in the real system), selected as
+/// `cis` and `cos`.
+pub fn open_console(mem: &mut Memory, rt: &mut Runtime) -> Result<(), Stop> {
     let scb_out = rt.heap.getvec(mem, &mut rt.out, SCB_WORDS)?;
     let scb_in = rt.heap.getvec(mem, &mut rt.out, SCB_WORDS)?;
     for (scb, id) in [(scb_out, SCB_ID_OUT), (scb_in, SCB_ID_IN)] {

@@ -6,19 +6,27 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A position in the Sial program: file, line and column of an instruction,
-/// plus the function (the last `entry` before it) when known.
+/// A position in the program: file, line and column of an instruction (for
+/// Cintcode also its byte offset in its section; line 0 when the section came
+/// from an object file, which has no lines), plus the function (the last
+/// `entry` before it) when known.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     pub file: String,
     pub line: u32,
     pub col: u32,
     pub function: Option<String>,
+    /// Byte offset of a Cintcode instruction in its section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u32>,
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.col)?;
+        match (self.line, self.offset) {
+            (0, Some(off)) => write!(f, "{}+{off}", self.file)?,
+            _ => write!(f, "{}:{}:{}", self.file, self.line, self.col)?,
+        }
         if let Some(func) = &self.function {
             write!(f, " (in {func})")?;
         }

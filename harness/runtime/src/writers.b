@@ -5,10 +5,11 @@
 // therefore changes what writef, writes, readn, ... do, exactly as with
 // cintsys64.
 //
-// writers.sial beside this file is this source compiled by the real
-// compiler (bcpl2sial, 64-bit); the loader links it after prelude.sial.
-// Regenerate it with `bcpl2sial writers.b writers.sial` after a change
-// (a test checks that the two agree when the real compiler is available).
+// writers.sial and writers.cin64 beside this file are this source compiled
+// by the real compiler (64-bit Sial with bcpl2sial, 64-bit Cintcode with
+// `bcpl writers.b to writers.cin64 t64`); the loaders link them after
+// prelude.sial and prelude.cin. Regenerate both after a change (a test
+// checks that they agree when the real compiler is available).
 //
 // Each function first asks the host to do the whole job
 // (sys(lib_fast, g, argv, @res)). The host does it only while none of the
