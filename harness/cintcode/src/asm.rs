@@ -120,6 +120,9 @@ struct Sec {
     maxgn: Option<u32>,
     max_ref: u32,
     labels: HashMap<String, (u32, u32)>,
+    /// Labels defined since the last item: they name the next item's first
+    /// byte (after that item's own alignment).
+    pending: Vec<(String, u32)>,
     fixups: Vec<Fixup>,
     lines: std::collections::BTreeMap<u32, (u32, u32)>,
 }
@@ -262,6 +265,17 @@ impl<'a> Asm<'a> {
         self.cur.as_ref().map(|s| s.bytes.len() as u32).unwrap_or(0)
     }
 
+    /// Start an item at the current offset: note its source position and
+    /// bind the pending labels to it.
+    fn mark(&mut self, line: u32, col: u32) {
+        let at = self.here();
+        let sec = self.sec();
+        sec.lines.insert(at, (line, col));
+        for (name, l) in std::mem::take(&mut sec.pending) {
+            sec.labels.insert(name, (at, l));
+        }
+    }
+
     fn emit(&mut self, b: &[u8]) {
         self.sec().bytes.extend_from_slice(b);
     }
@@ -336,16 +350,20 @@ impl<'a> Asm<'a> {
             if self.cur.is_none() {
                 return Err(self.err("label before any `section`", line, t.col));
             }
-            let here = self.here();
-            if let Some((_, l)) = self.sec().labels.get(name) {
-                let l = *l;
+            let sec = self.sec();
+            let first = sec
+                .labels
+                .get(name)
+                .map(|x| x.1)
+                .or_else(|| sec.pending.iter().find(|p| p.0 == name).map(|p| p.1));
+            if let Some(l) = first {
                 return Err(self.err(
                     format!("duplicate label {name} (first defined on line {l})"),
                     line,
                     t.col,
                 ));
             }
-            self.sec().labels.insert(name.to_string(), (here, line));
+            self.sec().pending.push((name.to_string(), line));
             if toks.is_empty() {
                 return Ok(());
             }
@@ -368,7 +386,7 @@ impl<'a> Asm<'a> {
                 let name = self.string(&toks[0], line)?;
                 self.align(8);
                 let at = self.here();
-                self.sec().lines.insert(at, (line, col));
+                self.mark(line, col);
                 self.emit(&ENTRYWORD.to_le_bytes());
                 let p = padded_name(&name);
                 self.emit(&[11]);
@@ -404,7 +422,7 @@ impl<'a> Asm<'a> {
                     return Err(self.err(".byte needs at least one value", line, col));
                 }
                 let at = self.here();
-                self.sec().lines.insert(at, (line, col));
+                self.mark(line, col);
                 for t in &toks {
                     let v = self.num(t, line, -128, 255, "byte")?;
                     self.emit(&[v as u8]);
@@ -416,7 +434,7 @@ impl<'a> Asm<'a> {
                 if at % 2 != 0 {
                     return Err(self.err(format!(".half at odd offset {at}"), line, col));
                 }
-                self.sec().lines.insert(at, (line, col));
+                self.mark(line, col);
                 let t = &toks[0];
                 if !t.quoted && parse_num(&t.text).is_some() {
                     let v = self.num(t, line, -32768, 65535, "halfword")?;
@@ -432,7 +450,7 @@ impl<'a> Asm<'a> {
                 let v = self.num(&toks[0], line, i64::MIN as i128, u64::MAX as i128, "word")?;
                 self.align(8);
                 let at = self.here();
-                self.sec().lines.insert(at, (line, col));
+                self.mark(line, col);
                 self.emit(&(v as u64).to_le_bytes());
             }
             ".string" => {
@@ -447,7 +465,7 @@ impl<'a> Asm<'a> {
                 }
                 self.align(8);
                 let at = self.here();
-                self.sec().lines.insert(at, (line, col));
+                self.mark(line, col);
                 self.emit(&[s.len() as u8]);
                 self.emit(&s);
                 self.align(8);
@@ -479,6 +497,7 @@ impl<'a> Asm<'a> {
             maxgn: None,
             max_ref: 0,
             labels: HashMap::new(),
+            pending: Vec::new(),
             fixups: Vec::new(),
             lines: Default::default(),
         });
@@ -500,6 +519,11 @@ impl<'a> Asm<'a> {
             return Ok(());
         }
         self.align(8);
+        let at = self.here();
+        let sec = self.sec();
+        for (name, l) in std::mem::take(&mut sec.pending) {
+            sec.labels.insert(name, (at, l));
+        }
         let sec = self.cur.take().expect("checked");
         let Sec {
             mut bytes,
@@ -511,6 +535,7 @@ impl<'a> Asm<'a> {
             labels,
             fixups,
             lines,
+            ..
         } = sec;
         let lookup = |l: &str, line: u32, col: u32| -> Result<u32, CinError> {
             labels
@@ -613,7 +638,7 @@ impl<'a> Asm<'a> {
                 let v = self.num(&ops[0], line, i64::MIN as i128, u64::MAX as i128, "operand")?;
                 let w = v as u64;
                 if (w as i64) >= i32::MIN as i64 && (w as i64) <= i32::MAX as i64 {
-                    self.sec().lines.insert(at, (line, col));
+                    self.mark(line, col);
                     self.emit(&[op]);
                     self.emit(&(w as u32).to_le_bytes());
                 } else {
@@ -621,7 +646,7 @@ impl<'a> Asm<'a> {
                     if w & 0x8000_0000 != 0 {
                         hi = hi.wrapping_add(1);
                     }
-                    self.sec().lines.insert(at, (line, col));
+                    self.mark(line, col);
                     self.emit(&[opcode::MW]);
                     self.emit(&hi.to_le_bytes());
                     let at2 = self.here();
@@ -633,7 +658,7 @@ impl<'a> Asm<'a> {
             }
             _ => {}
         }
-        self.sec().lines.insert(at, (line, col));
+        self.mark(line, col);
         self.emit(&[op]);
         match opcode::kind(op) {
             OperandKind::None => self.count(ops, 0, mnem, line, col)?,
@@ -753,7 +778,7 @@ impl<'a> Asm<'a> {
             return Err(self.err("too many switch cases", line, col));
         }
         let at = self.here();
-        self.sec().lines.insert(at, (line, col));
+        self.mark(line, col);
         self.emit(&[op]);
         self.align(2);
         self.emit(&(n as u16).to_le_bytes());
