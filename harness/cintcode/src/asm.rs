@@ -287,28 +287,37 @@ impl<'a> Asm<'a> {
     }
 
     fn num(&self, t: &Tok, line: u32, lo: i128, hi: i128, what: &str) -> Result<i128, CinError> {
-        let v = if t.quoted { None } else { parse_num(&t.text) }
-            .ok_or_else(|| self.err(format!("bad {what} `{}`: expected a number", t.text), line, t.col))?;
-        if v < lo || v > hi {
-            return Err(self.err(
-                format!("{what} {v} out of range {lo}..{hi}"),
+        let v = if t.quoted { None } else { parse_num(&t.text) }.ok_or_else(|| {
+            self.err(
+                format!("bad {what} `{}`: expected a number", t.text),
                 line,
                 t.col,
-            ));
+            )
+        })?;
+        if v < lo || v > hi {
+            return Err(self.err(format!("{what} {v} out of range {lo}..{hi}"), line, t.col));
         }
         Ok(v)
     }
 
     fn string(&self, t: &Tok, line: u32) -> Result<Vec<u8>, CinError> {
         if !t.quoted {
-            return Err(self.err(format!("expected a quoted string, found `{}`", t.text), line, t.col));
+            return Err(self.err(
+                format!("expected a quoted string, found `{}`", t.text),
+                line,
+                t.col,
+            ));
         }
         unescape(&t.text).map_err(|m| self.err(m, line, t.col))
     }
 
     fn label_ref(&self, t: &Tok, line: u32) -> Result<String, CinError> {
         if t.quoted || !is_ident(&t.text) {
-            return Err(self.err(format!("bad operand `{}`: expected a label", t.text), line, t.col));
+            return Err(self.err(
+                format!("bad operand `{}`: expected a label", t.text),
+                line,
+                t.col,
+            ));
         }
         Ok(t.text.clone())
     }
@@ -323,7 +332,14 @@ impl<'a> Asm<'a> {
         });
     }
 
-    fn count(&self, ops: &[Tok], n: usize, mnem: &str, line: u32, col: u32) -> Result<(), CinError> {
+    fn count(
+        &self,
+        ops: &[Tok],
+        n: usize,
+        mnem: &str,
+        line: u32,
+        col: u32,
+    ) -> Result<(), CinError> {
         if ops.len() != n {
             let at = ops.get(n).map(|t| t.col).unwrap_or(col);
             return Err(self.err(
@@ -372,7 +388,11 @@ impl<'a> Asm<'a> {
         let mnem = head.text.to_ascii_lowercase();
         let col = head.col;
         if head.quoted {
-            return Err(self.err("expected a mnemonic or directive, found a string", line, col));
+            return Err(self.err(
+                "expected a mnemonic or directive, found a string",
+                line,
+                col,
+            ));
         }
         if mnem == "section" {
             return self.section(&toks, line, col);
@@ -385,7 +405,6 @@ impl<'a> Asm<'a> {
                 self.count(&toks, 1, "entry", line, col)?;
                 let name = self.string(&toks[0], line)?;
                 self.align(8);
-                let at = self.here();
                 self.mark(line, col);
                 self.emit(&ENTRYWORD.to_le_bytes());
                 let p = padded_name(&name);
@@ -393,14 +412,22 @@ impl<'a> Asm<'a> {
                 self.emit(&p);
                 self.emit(&[0; 4]);
                 let entry = self.here();
-                let shown = String::from_utf8_lossy(&p).trim_end_matches(' ').to_string();
+                let shown = String::from_utf8_lossy(&p)
+                    .trim_end_matches(' ')
+                    .to_string();
                 self.sec().functions.push((entry, shown));
             }
             "global" => {
                 self.count(&toks, 2, "global", line, col)?;
                 let g = self.num(&toks[0], line, 0, u32::MAX as i128, "global number")? as u32;
                 let e = if parse_num(&toks[1].text).is_some() && !toks[1].quoted {
-                    GlobalEntry::Offset(self.num(&toks[1], line, 0, u32::MAX as i128, "entry offset")? as u32)
+                    GlobalEntry::Offset(self.num(
+                        &toks[1],
+                        line,
+                        0,
+                        u32::MAX as i128,
+                        "entry offset",
+                    )? as u32)
                 } else {
                     GlobalEntry::Label(self.label_ref(&toks[1], line)?)
                 };
@@ -421,7 +448,6 @@ impl<'a> Asm<'a> {
                 if toks.is_empty() {
                     return Err(self.err(".byte needs at least one value", line, col));
                 }
-                let at = self.here();
                 self.mark(line, col);
                 for t in &toks {
                     let v = self.num(t, line, -128, 255, "byte")?;
@@ -449,7 +475,6 @@ impl<'a> Asm<'a> {
                 self.count(&toks, 1, ".word", line, col)?;
                 let v = self.num(&toks[0], line, i64::MIN as i128, u64::MAX as i128, "word")?;
                 self.align(8);
-                let at = self.here();
                 self.mark(line, col);
                 self.emit(&(v as u64).to_le_bytes());
             }
@@ -464,7 +489,6 @@ impl<'a> Asm<'a> {
                     ));
                 }
                 self.align(8);
-                let at = self.here();
                 self.mark(line, col);
                 self.emit(&[s.len() as u8]);
                 self.emit(&s);
@@ -472,8 +496,9 @@ impl<'a> Asm<'a> {
             }
             "swb.raw" => self.switch(opcode::SWB, true, &toks, line, col)?,
             _ => {
-                let op = opcode::by_name(&mnem)
-                    .ok_or_else(|| self.err(format!("unknown mnemonic `{}`", head.text), line, col))?;
+                let op = opcode::by_name(&mnem).ok_or_else(|| {
+                    self.err(format!("unknown mnemonic `{}`", head.text), line, col)
+                })?;
                 self.instr(op, &mnem, &toks, line, col)?;
             }
         }
@@ -509,7 +534,11 @@ impl<'a> Asm<'a> {
             self.emit(&[11]);
             self.emit(&p);
             self.emit(&[0; 4]);
-            self.sec().name = Some(String::from_utf8_lossy(&p).trim_end_matches(' ').to_string());
+            self.sec().name = Some(
+                String::from_utf8_lossy(&p)
+                    .trim_end_matches(' ')
+                    .to_string(),
+            );
         }
         Ok(())
     }
@@ -589,7 +618,8 @@ impl<'a> Asm<'a> {
                             f.col,
                         ));
                     }
-                    bytes[f.pos as usize..f.pos as usize + 2].copy_from_slice(&(d as i16).to_le_bytes());
+                    bytes[f.pos as usize..f.pos as usize + 2]
+                        .copy_from_slice(&(d as i16).to_le_bytes());
                 }
             }
         }
@@ -629,7 +659,14 @@ impl<'a> Asm<'a> {
         Ok(())
     }
 
-    fn instr(&mut self, op: u8, mnem: &str, ops: &[Tok], line: u32, col: u32) -> Result<(), CinError> {
+    fn instr(
+        &mut self,
+        op: u8,
+        mnem: &str,
+        ops: &[Tok],
+        line: u32,
+        col: u32,
+    ) -> Result<(), CinError> {
         let at = self.here();
         match opcode::kind(op) {
             OperandKind::Swl | OperandKind::Swb => return self.switch(op, false, ops, line, col),
@@ -691,13 +728,21 @@ impl<'a> Asm<'a> {
                 let t = &ops[0];
                 let direct = opcode::kind(op) == OperandKind::S8Rel;
                 if !t.quoted && parse_num(&t.text).is_some() {
-                    let (lo, what) = if direct { (-128, "relative offset") } else { (0, "halfword index") };
+                    let (lo, what) = if direct {
+                        (-128, "relative offset")
+                    } else {
+                        (0, "halfword index")
+                    };
                     let v = self.num(t, line, lo, 255, what)?;
                     self.emit(&[v as u8]);
                 } else {
                     let l = self.label_ref(t, line)?;
                     let o = at + 1;
-                    let kind = if direct { FixKind::Rel8 { o } } else { FixKind::Ind8 { o } };
+                    let kind = if direct {
+                        FixKind::Rel8 { o }
+                    } else {
+                        FixKind::Ind8 { o }
+                    };
                     self.fix(kind, o, l, line, t.col);
                     self.emit(&[0]);
                 }
@@ -711,7 +756,11 @@ impl<'a> Asm<'a> {
                     Some(f) if !t.quoted => f,
                     _ => {
                         if t.quoted || parse_num(&t.text).is_none() {
-                            return Err(self.err(format!("unknown fltop function `{}`", t.text), line, t.col));
+                            return Err(self.err(
+                                format!("unknown fltop function `{}`", t.text),
+                                line,
+                                t.col,
+                            ));
                         }
                         self.num(t, line, 0, 255, "fltop function")? as u8
                     }
@@ -769,7 +818,14 @@ impl<'a> Asm<'a> {
         Ok(())
     }
 
-    fn switch(&mut self, op: u8, raw: bool, ops: &[Tok], line: u32, col: u32) -> Result<(), CinError> {
+    fn switch(
+        &mut self,
+        op: u8,
+        raw: bool,
+        ops: &[Tok],
+        line: u32,
+        col: u32,
+    ) -> Result<(), CinError> {
         if ops.is_empty() {
             return Err(self.err("a switch needs a default label", line, col));
         }
@@ -777,7 +833,6 @@ impl<'a> Asm<'a> {
         if n > 65535 {
             return Err(self.err("too many switch cases", line, col));
         }
-        let at = self.here();
         self.mark(line, col);
         self.emit(&[op]);
         self.align(2);
@@ -792,7 +847,11 @@ impl<'a> Asm<'a> {
         let mut nodes = Vec::with_capacity(n);
         for t in &ops[1..] {
             let Some((k, l)) = t.text.split_once(':').filter(|_| !t.quoted) else {
-                return Err(self.err(format!("bad swb node `{}`: expected key:label", t.text), line, t.col));
+                return Err(self.err(
+                    format!("bad swb node `{}`: expected key:label", t.text),
+                    line,
+                    t.col,
+                ));
             };
             let kt = Tok {
                 text: k.to_string(),

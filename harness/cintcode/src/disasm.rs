@@ -33,15 +33,34 @@ pub enum Operand {
     Target(i64),
     /// Indirect relative form: the aligned halfword at `half` holds `d`, and
     /// the target is `half + d`.
-    Indirect { half: u32, target: i64 },
-    Fltop { f: u8, e: Option<i8> },
-    Selld { len: u8, sh: u8 },
-    Selst { op: u8, len: u8, sh: u8 },
+    Indirect {
+        half: u32,
+        target: i64,
+    },
+    Fltop {
+        f: u8,
+        e: Option<i8>,
+    },
+    Selld {
+        len: u8,
+        sh: u8,
+    },
+    Selst {
+        op: u8,
+        len: u8,
+        sh: u8,
+    },
     /// Label-vector switch: absolute targets of the default and cases 0..n-1.
-    Swl { default: i64, cases: Vec<i64> },
+    Swl {
+        default: i64,
+        cases: Vec<i64>,
+    },
     /// Binary-tree switch: the default and the n nodes (key, target) in
     /// table order (node 1 first).
-    Swb { default: i64, nodes: Vec<(u16, i64)> },
+    Swb {
+        default: i64,
+        nodes: Vec<(u16, i64)>,
+    },
 }
 
 /// Why bytes do not decode as an instruction.
@@ -66,7 +85,11 @@ fn get(bytes: &[u8], at: u64, n: u64, who: u32, what: &str) -> Result<Vec<u8>, D
         Some(end) if end <= bytes.len() as u64 => Ok(bytes[at as usize..end as usize].to_vec()),
         _ => Err(DecodeError {
             at: who,
-            message: format!("truncated {what}: needs bytes {at}..{} of {}", at + n, bytes.len()),
+            message: format!(
+                "truncated {what}: needs bytes {at}..{} of {}",
+                at + n,
+                bytes.len()
+            ),
         }),
     }
 }
@@ -83,7 +106,8 @@ pub fn switch_table(at: u32) -> u64 {
 
 /// The halfword address named by an indirect form at `at` with operand `u8`.
 pub fn indirect_half(at: u32, u: u8) -> u64 {
-    2 * ((at as u64 + 1) / 2 + u as u64)
+    let o = at as u64 + 1;
+    2 * (o / 2 + u as u64)
 }
 
 /// Decode the instruction at byte offset `at` of `bytes`.
@@ -108,7 +132,10 @@ pub fn decode(bytes: &[u8], at: u32) -> Result<Instr, DecodeError> {
         }
         OperandKind::I32 => {
             let b = operand_bytes(4)?;
-            (Operand::I32(i32::from_le_bytes([b[0], b[1], b[2], b[3]])), 5)
+            (
+                Operand::I32(i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                5,
+            )
         }
         OperandKind::S8Rel => {
             let s = operand_bytes(1)?[0] as i8;
@@ -137,7 +164,13 @@ pub fn decode(bytes: &[u8], at: u32) -> Result<Instr, DecodeError> {
         }
         OperandKind::Selld => {
             let b = operand_bytes(2)?;
-            (Operand::Selld { len: b[0], sh: b[1] }, 3)
+            (
+                Operand::Selld {
+                    len: b[0],
+                    sh: b[1],
+                },
+                3,
+            )
         }
         OperandKind::Selst => {
             let b = operand_bytes(3)?;
@@ -160,7 +193,9 @@ pub fn decode(bytes: &[u8], at: u32) -> Result<Instr, DecodeError> {
             let default = rel(t + 2)?;
             if op == opcode::SWL {
                 get(bytes, t + 4, 2 * n, at, &what)?;
-                let cases = (0..n).map(|i| rel(t + 4 + 2 * i)).collect::<Result<_, _>>()?;
+                let cases = (0..n)
+                    .map(|i| rel(t + 4 + 2 * i))
+                    .collect::<Result<_, _>>()?;
                 (Operand::Swl { default, cases }, t + 4 + 2 * n - a)
             } else {
                 get(bytes, t + 4, 4 * n, at, &what)?;
@@ -185,12 +220,13 @@ impl Instr {
     /// Code addresses this instruction may transfer control to, besides
     /// falling through: jump and switch targets.
     pub fn jump_targets(&self) -> Vec<i64> {
-        let is_jump = matches!(self.op, 28..=31 | 60..=63 | 92..=95 | 124..=127 | 156..=159 | 186..=191);
+        let is_jump =
+            matches!(self.op, 28..=31 | 60..=63 | 92..=95 | 124..=127 | 156..=159 | 186..=191);
         match &self.operand {
             Operand::Target(t) | Operand::Indirect { target: t, .. } if is_jump => vec![*t],
-            Operand::Swl { default, cases } => {
-                std::iter::once(*default).chain(cases.iter().copied()).collect()
-            }
+            Operand::Swl { default, cases } => std::iter::once(*default)
+                .chain(cases.iter().copied())
+                .collect(),
             Operand::Swb { default, nodes } => std::iter::once(*default)
                 .chain(nodes.iter().map(|n| n.1))
                 .collect(),
@@ -281,13 +317,14 @@ fn quote(s: &[u8]) -> String {
 }
 
 fn hex_bytes(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02X}")).collect::<Vec<_>>().join(" ")
+    b.iter()
+        .map(|x| format!("{x:02X}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn fmt_value(v: i64) -> String {
-    if (-65536..=65536).contains(&v) {
-        v.to_string()
-    } else if v < 0 && v > -(1 << 40) {
+    if (-(1 << 40)..=65536).contains(&v) {
         v.to_string()
     } else {
         format!("0x{:X}", v as u64)
@@ -352,6 +389,11 @@ pub fn listing(section: &Section) -> String {
         if halves.keys().any(|&h| h < stop && h + 2 > at) {
             continue;
         }
+        // The assembler pads a switch table with a zero byte.
+        if matches!(ins.op, opcode::SWB | opcode::SWL) && at % 2 == 0 && bytes[at as usize + 1] != 0
+        {
+            continue;
+        }
         chosen.push((at, ins.len, Item::Code(ins.clone(), None)));
         cursor = stop;
     }
@@ -409,7 +451,11 @@ pub fn listing(section: &Section) -> String {
     ));
     let line = |out: &mut String, text: String, at: u32, b: &[u8]| {
         let pad = if text.len() < 32 { 32 - text.len() } else { 1 };
-        out.push_str(&format!("    {text}{}; {at}: {}\n", " ".repeat(pad), hex_bytes(b)));
+        out.push_str(&format!(
+            "    {text}{}; {at}: {}\n",
+            " ".repeat(pad),
+            hex_bytes(b)
+        ));
     };
     let mut at = 0u32;
     while at < end {
@@ -419,12 +465,10 @@ pub fn listing(section: &Section) -> String {
         if let Some((l, it)) = items.get(&at) {
             let l = *l;
             match it {
-                Item::SectionHead => {
-                    match &section.name {
-                        Some(n) if named => out.push_str(&format!("section {}\n", quote(n.as_bytes()))),
-                        _ => out.push_str("section\n"),
-                    }
-                }
+                Item::SectionHead => match &section.name {
+                    Some(n) if named => out.push_str(&format!("section {}\n", quote(n.as_bytes()))),
+                    _ => out.push_str("section\n"),
+                },
                 Item::EntryHead(n) => out.push_str(&format!("entry {}\n", quote(n.as_bytes()))),
                 Item::Code(ins, w) => {
                     let text = match w {
@@ -468,7 +512,12 @@ pub fn listing(section: &Section) -> String {
         let rest = &bytes[at as usize..stop as usize];
         if at % 8 == 0 && rest.len() >= 8 {
             if let Some(n) = string_len(rest) {
-                line(&mut out, format!(".string {}", quote(&rest[1..1 + rest[0] as usize])), at, &rest[..n]);
+                line(
+                    &mut out,
+                    format!(".string {}", quote(&rest[1..1 + rest[0] as usize])),
+                    at,
+                    &rest[..n],
+                );
                 at += n as u32;
                 continue;
             }
@@ -481,7 +530,10 @@ pub fn listing(section: &Section) -> String {
         let b = &bytes[at as usize..upto as usize];
         let text = format!(
             ".byte {}",
-            b.iter().map(|x| format!("0x{x:02X}")).collect::<Vec<_>>().join(", ")
+            b.iter()
+                .map(|x| format!("0x{x:02X}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         line(&mut out, text, at, b);
         at = upto;
@@ -531,7 +583,9 @@ fn instr_text(ins: &Instr, lab: &dyn Fn(i64) -> Option<String>) -> String {
             None => format!("{name} {}", *half as i64 / 2 - o / 2),
         },
         Operand::Fltop { f, e } => {
-            let fname = opcode::fltop_name(*f).map(str::to_string).unwrap_or(f.to_string());
+            let fname = opcode::fltop_name(*f)
+                .map(str::to_string)
+                .unwrap_or(f.to_string());
             match e {
                 Some(e) => format!("{name} {fname} {e}"),
                 None => format!("{name} {fname}"),
@@ -555,7 +609,10 @@ fn instr_text(ins: &Instr, lab: &dyn Fn(i64) -> Option<String>) -> String {
                 parts.push(format!("{k}:{}", entry_text(*c, own, lab)));
             }
             let keys: Vec<u16> = nodes.iter().map(|n| n.0).collect();
-            let tree: Vec<u16> = crate::asm::swb_tree(&keys).iter().map(|&i| keys[i]).collect();
+            let tree: Vec<u16> = crate::asm::swb_tree(&keys)
+                .iter()
+                .map(|&i| keys[i])
+                .collect();
             let canonical = tree == keys;
             let mnem = if canonical { "swb" } else { "swb.raw" };
             format!("{mnem} {}", parts.join(", "))

@@ -92,8 +92,7 @@ pub fn read(text: &str, file: &str) -> Result<Object, CinError> {
             HUNK_CODE32 => {
                 return Err(err(
                     head,
-                    "32-bit Cintcode hunk (3E8): only 64-bit code hunks (7D0) are supported"
-                        .into(),
+                    "32-bit Cintcode hunk (3E8): only 64-bit code hunks (7D0) are supported".into(),
                 ))
             }
             0xBB8 | 0xFA0 => {
@@ -108,7 +107,10 @@ pub fn read(text: &str, file: &str) -> Result<Object, CinError> {
             v => return Err(err(head, format!("unknown hunk type {v:X} (expected 7D0)"))),
         }
         let Some(size_tok) = toks.get(i + 1) else {
-            return Err(err(head, "truncated hunk: the word count is missing".into()));
+            return Err(err(
+                head,
+                "truncated hunk: the word count is missing".into(),
+            ));
         };
         let n = size_tok.value;
         let avail = (toks.len() - i - 2) as u64;
@@ -147,7 +149,10 @@ pub fn read(text: &str, file: &str) -> Result<Object, CinError> {
         }
         let maxgn_tok = &words[n - 1];
         if maxgn_tok.value > u32::MAX as u64 {
-            return Err(err(maxgn_tok, format!("maxgn {:X} is too large", maxgn_tok.value)));
+            return Err(err(
+                maxgn_tok,
+                format!("maxgn {:X} is too large", maxgn_tok.value),
+            ));
         }
         // Walk the global initialisation table backwards (globin, s8.4).
         let mut globals = Vec::new();

@@ -67,17 +67,18 @@ fn every_object_reassembles_from_its_listing() {
         if same {
             ok += 1;
         } else {
-            let first = again
-                .sections
-                .iter()
-                .zip(&obj.sections)
-                .find_map(|(a, b)| {
-                    (0..a.bytes.len().max(b.bytes.len())).find(|&i| a.bytes.get(i) != b.bytes.get(i))
-                });
-            failures.push(format!("{name}: bytes differ (first difference at byte {first:?})"));
+            let first = again.sections.iter().zip(&obj.sections).find_map(|(a, b)| {
+                (0..a.bytes.len().max(b.bytes.len())).find(|&i| a.bytes.get(i) != b.bytes.get(i))
+            });
+            failures.push(format!(
+                "{name}: bytes differ (first difference at byte {first:?})"
+            ));
         }
     }
-    eprintln!("{ok} of {} corpus objects reassemble exactly from their listings", objs.len());
+    eprintln!(
+        "{ok} of {} corpus objects reassemble exactly from their listings",
+        objs.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -93,5 +94,8 @@ fn every_object_writes_back_the_same_numbers() {
             identical_text += 1;
         }
     }
-    eprintln!("{identical_text} of {} objects written back byte for byte", objs.len());
+    eprintln!(
+        "{identical_text} of {} objects written back byte for byte",
+        objs.len()
+    );
 }

@@ -26,7 +26,10 @@ fn appendix_a_reads_as_the_spec_describes() {
     assert_eq!(s.functions, vec![(56, "start".to_string())]);
     assert_eq!(s.globals, vec![(1, 56)]);
     assert_eq!(s.maxgn, 94);
-    assert_eq!(s.bytes[64..72], [0x06, 0x48, 0x65, 0x6C, 0x6C, 0x6F, 0x0A, 0x00]);
+    assert_eq!(
+        s.bytes[64..72],
+        [0x06, 0x48, 0x65, 0x6C, 0x6C, 0x6F, 0x0A, 0x00]
+    );
 
     let lll = decode(&s.bytes, 56).unwrap();
     assert_eq!((lll.op, lll.len), (90, 2));
@@ -38,7 +41,10 @@ fn appendix_a_reads_as_the_spec_describes() {
     assert_eq!(decode(&s.bytes, 61).unwrap().op, 123); // RTN
 
     let code = reachable(s);
-    assert_eq!(code.keys().copied().collect::<Vec<_>>(), vec![56, 58, 60, 61]);
+    assert_eq!(
+        code.keys().copied().collect::<Vec<_>>(),
+        vec![56, 58, 60, 61]
+    );
     assert_eq!(s.location_text(58), "hello+0x3a (in start)");
     // The writer uses the compiler's layout and gives the same words.
     let back = hunk::write(&obj);
@@ -62,7 +68,10 @@ msg:    .string \"Hello\\n\"
     let want = hunk::read(APPENDIX_A, "hello").unwrap();
     let s = &obj.sections[0];
     assert_eq!(s.bytes, want.sections[0].bytes);
-    assert_eq!(s.maxgn, 94, "default maxgn is the highest global referenced");
+    assert_eq!(
+        s.maxgn, 94,
+        "default maxgn is the highest global referenced"
+    );
     assert_eq!(s.functions, vec![(56, "start".to_string())]);
     assert_eq!(s.lines.get(&58), Some(&(4, 9)));
     assert_eq!(s.location_text(58), "hello.cin:4:9 (in start)");
@@ -117,9 +126,21 @@ fn indirect_forms_of_appendix_b() {
     b[400..402].copy_from_slice(&0xFFE8u16.to_le_bytes());
     b[402..404].copy_from_slice(&0xFE8Eu16.to_le_bytes());
     let lll = decode(&b, 87).unwrap();
-    assert_eq!(lll.operand, Operand::Indirect { half: 400, target: 376 });
+    assert_eq!(
+        lll.operand,
+        Operand::Indirect {
+            half: 400,
+            target: 376
+        }
+    );
     let lf = decode(&b, 175).unwrap();
-    assert_eq!(lf.operand, Operand::Indirect { half: 402, target: 32 });
+    assert_eq!(
+        lf.operand,
+        Operand::Indirect {
+            half: 402,
+            target: 32
+        }
+    );
 
     // Assembled: the operand is H/2 - floor(o/2) and the halfword is
     // self-relative.
@@ -136,13 +157,16 @@ fn indirect_forms_of_appendix_b() {
         body.push_str(".byte 0\n");
     }
     body.push_str("h1: .half s376\nh2: .half f32\n");
-    let src = at_offset(32, &format!("f32: .byte 0\n{}", {
-        let mut pad = String::new();
-        for _ in 33..87 {
-            pad.push_str(".byte 0\n");
-        }
-        pad + &body
-    }));
+    let src = at_offset(
+        32,
+        &format!("f32: .byte 0\n{}", {
+            let mut pad = String::new();
+            for _ in 33..87 {
+                pad.push_str(".byte 0\n");
+            }
+            pad + &body
+        }),
+    );
     let obj = asm::assemble(&src, "ind.cin").unwrap();
     let s = &obj.sections[0].bytes;
     assert_eq!(s[87..89], [0x5B, 156]);
@@ -163,17 +187,38 @@ fn indirect_operand_range_errors() {
 
 /// The s2.3 table: value -> bytes of `lw value`.
 const MW_ROWS: &[(i128, &[u8])] = &[
-    (0x1_2345_6789, &[0xDF, 0x01, 0, 0, 0, 0x62, 0x89, 0x67, 0x45, 0x23]),
-    (-5_000_000_000, &[0xDF, 0xFF, 0xFF, 0xFF, 0xFF, 0x62, 0x00, 0x0E, 0xFA, 0xD5]),
+    (
+        0x1_2345_6789,
+        &[0xDF, 0x01, 0, 0, 0, 0x62, 0x89, 0x67, 0x45, 0x23],
+    ),
+    (
+        -5_000_000_000,
+        &[0xDF, 0xFF, 0xFF, 0xFF, 0xFF, 0x62, 0x00, 0x0E, 0xFA, 0xD5],
+    ),
     (0x8000_0000, &[0xDF, 0x01, 0, 0, 0, 0x62, 0, 0, 0, 0x80]),
-    (0xFFFF_FFFF, &[0xDF, 0x01, 0, 0, 0, 0x62, 0xFF, 0xFF, 0xFF, 0xFF]),
+    (
+        0xFFFF_FFFF,
+        &[0xDF, 0x01, 0, 0, 0, 0x62, 0xFF, 0xFF, 0xFF, 0xFF],
+    ),
     (-100_000, &[0x62, 0x60, 0x79, 0xFE, 0xFF]),
     (-(1 << 31), &[0x62, 0, 0, 0, 0x80]),
-    (-(1 << 31) - 1, &[0xDF, 0xFF, 0xFF, 0xFF, 0xFF, 0x62, 0xFF, 0xFF, 0xFF, 0x7F]),
+    (
+        -(1 << 31) - 1,
+        &[0xDF, 0xFF, 0xFF, 0xFF, 0xFF, 0x62, 0xFF, 0xFF, 0xFF, 0x7F],
+    ),
     (i64::MIN as i128, &[0xDF, 0, 0, 0, 0x80, 0x62, 0, 0, 0, 0]),
-    (i64::MAX as i128, &[0xDF, 0, 0, 0, 0x80, 0x62, 0xFF, 0xFF, 0xFF, 0xFF]),
-    (0x3FB9_9999_9999_999A, &[0xDF, 0x9A, 0x99, 0xB9, 0x3F, 0x62, 0x9A, 0x99, 0x99, 0x99]),
-    (0x4004_0000_0000_0000, &[0xDF, 0, 0, 0x04, 0x40, 0x62, 0, 0, 0, 0]),
+    (
+        i64::MAX as i128,
+        &[0xDF, 0, 0, 0, 0x80, 0x62, 0xFF, 0xFF, 0xFF, 0xFF],
+    ),
+    (
+        0x3FB9_9999_9999_999A,
+        &[0xDF, 0x9A, 0x99, 0xB9, 0x3F, 0x62, 0x9A, 0x99, 0x99, 0x99],
+    ),
+    (
+        0x4004_0000_0000_0000,
+        &[0xDF, 0, 0, 0x04, 0x40, 0x62, 0, 0, 0, 0],
+    ),
 ];
 
 /// MW + sext32(lo), wrapping: the consumer's effective operand (s2.3).
@@ -182,7 +227,9 @@ fn effective(bytes: &[u8]) -> i64 {
     match d.operand {
         Operand::I32(v) if d.op == opcode::MW => {
             let w = decode(bytes, 5).unwrap();
-            let Operand::I32(lo) = w.operand else { panic!() };
+            let Operand::I32(lo) = w.operand else {
+                panic!()
+            };
             ((v as u32 as u64) << 32).wrapping_add(lo as i64 as u64) as i64
         }
         Operand::I32(v) => v as i64,
@@ -203,13 +250,22 @@ fn every_row_of_the_mw_table() {
     }
     // The other W-forms use the same rule.
     let obj = asm::assemble("section\nkw 0x100000000\naw -1\n", "mw.cin").unwrap();
-    assert_eq!(obj.sections[0].bytes[8..18], [0xDF, 1, 0, 0, 0, 0x22, 0, 0, 0, 0]);
-    assert_eq!(obj.sections[0].bytes[18..23], [0xE2, 0xFF, 0xFF, 0xFF, 0xFF]);
+    assert_eq!(
+        obj.sections[0].bytes[8..18],
+        [0xDF, 1, 0, 0, 0, 0x22, 0, 0, 0, 0]
+    );
+    assert_eq!(
+        obj.sections[0].bytes[18..23],
+        [0xE2, 0xFF, 0xFF, 0xFF, 0xFF]
+    );
     // MW by hand gives the raw bytes.
     let obj = asm::assemble("section\nmw 1\nlw 0\nmw -1\nmw 0xFFFFFFFF\n", "mw.cin").unwrap();
     assert_eq!(
         obj.sections[0].bytes[8..28],
-        [0xDF, 1, 0, 0, 0, 0x62, 0, 0, 0, 0, 0xDF, 0xFF, 0xFF, 0xFF, 0xFF, 0xDF, 0xFF, 0xFF, 0xFF, 0xFF]
+        [
+            0xDF, 1, 0, 0, 0, 0x62, 0, 0, 0, 0, 0xDF, 0xFF, 0xFF, 0xFF, 0xFF, 0xDF, 0xFF, 0xFF,
+            0xFF, 0xFF
+        ]
     );
     let e = asm::assemble("section\nmw 0x100000000\n", "mw.cin").unwrap_err();
     assert_eq!((e.line, e.col), (2, 4));
@@ -235,8 +291,12 @@ fn swb_tree_order_of_the_spec_example() {
     assert_eq!(order, [200, 800, 10, 3000, 500, 70, 6, 40000]);
 
     // SWB at 265; the table starts at 266 with no pad.
-    let mut body = String::from("swb d, 6:c6, 10:c10, 70:c70, 200:c200, 500:c500, 800:c800, 3000:c3000, 40000:c40000\n");
-    for k in ["d", "c6", "c10", "c70", "c200", "c500", "c800", "c3000", "c40000"] {
+    let mut body = String::from(
+        "swb d, 6:c6, 10:c10, 70:c70, 200:c200, 500:c500, 800:c800, 3000:c3000, 40000:c40000\n",
+    );
+    for k in [
+        "d", "c6", "c10", "c70", "c200", "c500", "c800", "c3000", "c40000",
+    ] {
         body.push_str(&format!("{k}: rtn\n"));
     }
     let obj = asm::assemble(&at_offset(265, &body), "swb.cin").unwrap();
@@ -251,7 +311,9 @@ fn swb_tree_order_of_the_spec_example() {
     // at 302.., in the order d, c6, c10, ...
     let d = decode(b, 265).unwrap();
     assert_eq!(d.len, 302 - 265);
-    let Operand::Swb { default, nodes } = d.operand else { panic!() };
+    let Operand::Swb { default, nodes } = d.operand else {
+        panic!()
+    };
     assert_eq!(default, 302);
     let by_key = |k: u16| nodes.iter().find(|n| n.0 == k).unwrap().1;
     assert_eq!(by_key(6), 303);
@@ -259,7 +321,11 @@ fn swb_tree_order_of_the_spec_example() {
     assert_eq!(by_key(40000), 310);
 
     // swb.raw keeps the written order.
-    let obj = asm::assemble(&at_offset(265, "swb.raw d, 1:d, 3:d, 2:d\nd: rtn\n"), "r.cin").unwrap();
+    let obj = asm::assemble(
+        &at_offset(265, "swb.raw d, 1:d, 3:d, 2:d\nd: rtn\n"),
+        "r.cin",
+    )
+    .unwrap();
     let b = &obj.sections[0].bytes;
     let half = |a: usize| u16::from_le_bytes([b[a], b[a + 1]]);
     assert_eq!([half(270), half(274), half(278)], [1, 3, 2]);
@@ -268,7 +334,8 @@ fn swb_tree_order_of_the_spec_example() {
 #[test]
 fn swl_example_cases_one_to_five() {
     // SWL at 208, pad at 209, n = 6 at 210, default at 212, entry 0 = default.
-    let body = "swl d, d, c1, c2, c3, c4, c5\nd: rtn\nc1: rtn\nc2: rtn\nc3: rtn\nc4: rtn\nc5: rtn\n";
+    let body =
+        "swl d, d, c1, c2, c3, c4, c5\nd: rtn\nc1: rtn\nc2: rtn\nc3: rtn\nc4: rtn\nc5: rtn\n";
     let obj = asm::assemble(&at_offset(208, body), "swl.cin").unwrap();
     let b = &obj.sections[0].bytes;
     let half = |a: usize| u16::from_le_bytes([b[a], b[a + 1]]);
@@ -301,7 +368,15 @@ fn fhop_sequence_keeps_the_skipped_byte_as_code() {
     let ops: Vec<(u32, u8)> = code.values().map(|i| (i.at, i.op)).collect();
     assert_eq!(
         ops,
-        [(91, 131), (92, 132), (93, 92), (95, 27), (96, 15), (97, 160), (99, 123)]
+        [
+            (91, 131),
+            (92, 132),
+            (93, 92),
+            (95, 27),
+            (96, 15),
+            (97, 160),
+            (99, 123)
+        ]
     );
     assert_eq!(code[&95].len, 1);
     let again = asm::assemble(&listing(s), "again.cin").unwrap();
@@ -310,7 +385,11 @@ fn fhop_sequence_keeps_the_skipped_byte_as_code() {
 
 #[test]
 fn names_longer_than_eleven_keep_five_and_five() {
-    let obj = asm::assemble("section \"averylongsectionname\"\nentry \"f\"\nrtn\n", "n.cin").unwrap();
+    let obj = asm::assemble(
+        "section \"averylongsectionname\"\nentry \"f\"\nrtn\n",
+        "n.cin",
+    )
+    .unwrap();
     let s = &obj.sections[0];
     assert_eq!(&s.bytes[16..28], b"\x0bavery'nname");
     assert_eq!(s.name.as_deref(), Some("avery'nname"));
@@ -332,14 +411,28 @@ fn fltop_selld_selst_encodings() {
         [1, 3, 1, 1, 0xFD, 1, 1, 2, 1, 19, 0xFE, 4, 8, 0xFF, 10, 0, 0, 0, 0]
     );
     let b = &obj.sections[0].bytes;
-    assert_eq!(decode(b, 10).unwrap().operand, Operand::Fltop { f: 1, e: Some(-3) });
-    assert_eq!(decode(b, 18).unwrap().operand, Operand::Selld { len: 4, sh: 8 });
-    assert_eq!(decode(b, 21).unwrap().operand, Operand::Selst { op: 10, len: 0, sh: 0 });
+    assert_eq!(
+        decode(b, 10).unwrap().operand,
+        Operand::Fltop { f: 1, e: Some(-3) }
+    );
+    assert_eq!(
+        decode(b, 18).unwrap().operand,
+        Operand::Selld { len: 4, sh: 8 }
+    );
+    assert_eq!(
+        decode(b, 21).unwrap().operand,
+        Operand::Selst {
+            op: 10,
+            len: 0,
+            sh: 0
+        }
+    );
 }
 
 #[test]
 fn global_table_and_maxgn() {
-    let src = "section\nentry \"a\"\na: rtn\nentry \"b\"\nb: k3gh 300\nrtn\nglobal 1 a\nglobal 150 b\n";
+    let src =
+        "section\nentry \"a\"\na: rtn\nentry \"b\"\nb: k3gh 300\nrtn\nglobal 1 a\nglobal 150 b\n";
     let s = &asm::assemble(src, "g.cin").unwrap().sections[0];
     assert_eq!(s.globals, vec![(1, 32), (150, 64)]);
     assert_eq!(s.maxgn, 300);
@@ -348,6 +441,8 @@ fn global_table_and_maxgn() {
     assert_eq!(word(0) as usize, n / 8);
     let table: Vec<u64> = (0..6).map(|k| word(n - 48 + 8 * k)).collect();
     assert_eq!(table, [0, 1, 32, 150, 64, 300]);
-    let s2 = &asm::assemble(&format!("{src}maxgn 1000\n"), "g.cin").unwrap().sections[0];
+    let s2 = &asm::assemble(&format!("{src}maxgn 1000\n"), "g.cin")
+        .unwrap()
+        .sections[0];
     assert_eq!(s2.maxgn, 1000);
 }
