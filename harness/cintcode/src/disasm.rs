@@ -346,11 +346,24 @@ pub fn listing(section: &Section) -> String {
 
     // Fixed items: the section header and the function headers.
     let mut items: BTreeMap<u32, (u32, Item)> = BTreeMap::new();
-    let named = section.name.is_some() && end >= 32;
+    // Headers are listed as `section`/`entry` lines only when the bytes are
+    // exactly what the assembler writes for them.
+    let header_ok = |at: u32, word: u64, name: &str| -> bool {
+        let mut want = word.to_le_bytes().to_vec();
+        want.push(11);
+        want.extend_from_slice(&crate::asm::padded_name(name.as_bytes()));
+        want.extend_from_slice(&[0; 4]);
+        at % 8 == 0 && bytes.get(at as usize..at as usize + 24) == Some(&want[..])
+    };
+    let named = end >= 32
+        && section
+            .name
+            .as_deref()
+            .is_some_and(|n| header_ok(8, crate::object::SECTWORD, n));
     let head_len = if named { 32 } else { 8.min(end) };
     items.insert(0, (head_len, Item::SectionHead));
     for (e, name) in &section.functions {
-        if *e >= head_len + 24 && *e <= end {
+        if *e >= head_len + 24 && *e <= end && header_ok(e - 24, crate::object::ENTRYWORD, name) {
             items.insert(e - 24, (24, Item::EntryHead(name.clone())));
         }
     }

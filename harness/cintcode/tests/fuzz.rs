@@ -110,6 +110,21 @@ proptest! {
     }
 
     #[test]
+    fn listing_never_panics_on_any_section(
+        bytes in prop::collection::vec(any::<u8>(), 0..200),
+        functions in prop::collection::vec((0u32..260, "[a-z ]{0,13}"), 0..4),
+        globals in prop::collection::vec((any::<u32>(), 0u32..260), 0..4),
+        maxgn in any::<u32>(),
+    ) {
+        let s = Section { bytes, functions, globals, maxgn, ..Section::default() };
+        let _ = reachable(&s);
+        let text = listing(&s);
+        let _ = asm::assemble(&text, "l");
+        let _ = s.location_text(17);
+        let _ = s.table_start();
+    }
+
+    #[test]
     fn hunk_reader_never_panics(text in "([0-9A-Fa-f]{1,17}|7D0|7D2|3E8|#[^\n]*|[ \n]|G|\u{e9})*") {
         let _ = hunk::read(&text, "f");
     }
