@@ -13,6 +13,28 @@
 //! msg:   .string "Hello\n"
 //!        global 1 start
 //! ```
+//!
+//! - Mnemonics and directives are case-insensitive, labels are not; operands
+//!   are separated by spaces and/or commas; numbers are decimal or `0x` hex,
+//!   optionally negative. Labels are per section.
+//! - A label names the first byte of the next item, after that item's own
+//!   alignment (so `msg:` above names the string, not the pad bytes).
+//! - `section "name"` / `section` (no name header); `entry "name"`;
+//!   `global N label` (or `global N offset`); `maxgn N` (default: the highest
+//!   global number used by a G-form operand or a `global` line).
+//! - Direct relative forms take a label or the raw s8 byte; indirect (`$`)
+//!   forms take the label of a `.half` or the raw u8.
+//! - W-forms (`kw llpw lw lpw spw apw aw`) take the intended 64-bit value and
+//!   get an `MW` prefix when it does not fit in 32 bits (s2.3); `mw N` emits
+//!   a bare `MW` with the 32-bit operand N.
+//! - `fltop NAME` or `fltop F` (`fltop mk E` has the exponent byte);
+//!   `selld len sh`; `selst op len sh`.
+//! - `swl default, l0, l1, ...`; `swb default, key:label, ...` in the
+//!   compiler's tree order; `swb.raw` keeps the written node order. A switch
+//!   entry `=N` is the raw self-relative halfword N.
+//! - Data: `.align N`, `.byte b, ...`, `.half label|N` (even offsets only),
+//!   `.word V` (aligned to 8), `.string "text"` (aligned to 8, escapes
+//!   `\n \t \\ \" \xHH`).
 
 use std::collections::HashMap;
 
