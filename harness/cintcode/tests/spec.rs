@@ -446,3 +446,55 @@ fn global_table_and_maxgn() {
         .sections[0];
     assert_eq!(s2.maxgn, 1000);
 }
+
+#[test]
+fn mw_is_listed_apart_unless_the_pairing_is_certain() {
+    // s14 item 4: an MW survives an unrelated instruction (L5) before its
+    // consumer; and a W-form that a jump reaches may see MW = 0.
+    let src = "section\nentry \"f\"\nf: mw 1\n   l5\n   lw 0\n   mw 2\nw: lw 7\n   jeq0 w\n   rtn\n   global 1 f\n";
+    let obj = asm::assemble(src, "p.cin").unwrap();
+    let s = &obj.sections[0];
+    assert_eq!(s.bytes[32..38], [0xDF, 1, 0, 0, 0, 0x15]);
+    let text = listing(s);
+    assert!(text.contains("    mw 1 "), "{text}");
+    assert!(text.contains("    lw 0 "), "{text}");
+    assert!(text.contains("    mw 2 "), "{text}");
+    assert!(text.contains("    lw 7 "), "{text}");
+    let again = asm::assemble(&text, "again.cin").unwrap();
+    assert_eq!(again.sections[0].bytes, s.bytes);
+}
+
+#[test]
+fn reachable_follows_lf_targets_calls_and_switches() {
+    let src = "\
+section \"r\"
+entry \"start\"
+start: lf g        ; g is reached only through its address
+       k3          ; the return point after the call is code
+       l1
+       swl d, c0
+d:     rtn
+c0:    rtn
+       .byte 0x7B  ; never reached: data
+g:     l0
+       rtn
+       global 1 start
+";
+    let s = &asm::assemble(src, "r.cin").unwrap().sections[0];
+    let code = reachable(s);
+    let ops: Vec<&str> = code.values().map(|i| opcode::name(i.op).unwrap()).collect();
+    assert_eq!(ops, ["lf", "k3", "l1", "swl", "rtn", "rtn", "l0", "rtn"]);
+    let data_at = s
+        .lines
+        .iter()
+        .find(|(_, lc)| lc.0 == 9)
+        .map(|(a, _)| *a)
+        .unwrap();
+    assert!(!code.contains_key(&data_at));
+    let text = listing(s);
+    assert!(text.contains(".byte 0x7B"), "{text}");
+    assert_eq!(
+        asm::assemble(&text, "again").unwrap().sections[0].bytes,
+        s.bytes
+    );
+}
