@@ -30,8 +30,10 @@
 //! - `fltop NAME` or `fltop F` (`fltop mk E` has the exponent byte);
 //!   `selld len sh`; `selst op len sh`.
 //! - `swl default, l0, l1, ...`; `swb default, key:label, ...` in the
-//!   compiler's tree order; `swb.raw` keeps the written node order. A switch
-//!   entry `=N` is the raw self-relative halfword N.
+//!   compiler's tree order, padded like the compiler's to 7 nodes with
+//!   (0, default) pairs that the header's n does not count; `swb.raw` keeps
+//!   the written node order and adds no padding. A switch entry `=N` is the
+//!   raw self-relative halfword N.
 //! - Data: `.align N`, `.byte b, ...`, `.half label|N` (even offsets only),
 //!   `.word V` (aligned to 8), `.string "text"` (aligned to 8, escapes
 //!   `\n \t \\ \" \xHH`).
@@ -59,6 +61,9 @@ pub fn assemble(text: &str, file: &str) -> Result<Object, CinError> {
         sections: asm.sections,
     })
 }
+
+/// The compiler pads an SWB tree to this many nodes (s7.2).
+pub const SWB_MIN_NODES: usize = 7;
 
 /// The compiler's SWB node order (s7.2): for `keys` (in any order) the
 /// input index stored at node 1, 2, ... n. Keys are taken in descending
@@ -893,6 +898,30 @@ impl<'a> Asm<'a> {
             let (key, l, lcol, t) = nodes[i].clone();
             self.emit(&key.to_le_bytes());
             self.switch_entry(&t, &l, lcol, line)?;
+        }
+        if !raw {
+            // Like the compiler, pad the tree to 7 nodes with dummy pairs
+            // (key 0, the default label); n stays the real count (s7.2).
+            let default_pos = self.here() as i64 - 4 * n as i64 - 2;
+            let d = &ops[0];
+            for _ in n..SWB_MIN_NODES {
+                self.emit(&[0, 0]);
+                if let Some(raw) = d.text.strip_prefix('=').filter(|_| !d.quoted) {
+                    let v = parse_num(raw).unwrap_or(0) as u16 as i16 as i64;
+                    let own = self.here() as i64;
+                    let rel = default_pos + v - own;
+                    if !(-32768..=32767).contains(&rel) {
+                        return Err(self.err(
+                            "default out of range of a padding node",
+                            line,
+                            d.col,
+                        ));
+                    }
+                    self.emit(&(rel as i16).to_le_bytes());
+                } else {
+                    self.switch_entry(d, &d.text.clone(), d.col, line)?;
+                }
+            }
         }
         Ok(())
     }

@@ -294,6 +294,10 @@ pub fn reachable(section: &Section) -> BTreeMap<u32, Instr> {
 enum Item {
     /// An instruction, or an `MW` merged with the W-form after it.
     Code(Instr, Option<Instr>),
+    /// An SWB whose nodes are in the compiler's tree order and whose table
+    /// is followed by the compiler's padding: listed as `swb` (the item
+    /// covers the padding too).
+    SwbTree(Instr),
     /// `section` line (covers word 0 and the name header).
     SectionHead,
     /// `entry "name"` (the 24-byte header before an entry).
@@ -407,8 +411,18 @@ pub fn listing(section: &Section) -> String {
         {
             continue;
         }
-        chosen.push((at, ins.len, Item::Code(ins.clone(), None)));
-        cursor = stop;
+        let item = match swb_tree_len(bytes, ins) {
+            Some(l)
+                if at + l <= end
+                    && !fixed.iter().any(|&(fa, fl)| at < fa + fl && fa < at + l)
+                    && !halves.keys().any(|&h| h < at + l && h + 2 > at) =>
+            {
+                (at, l, Item::SwbTree(ins.clone()))
+            }
+            _ => (at, ins.len, Item::Code(ins.clone(), None)),
+        };
+        cursor = at + item.1;
+        chosen.push(item);
     }
     // Merge MW with the W-form that follows it when the pairing is certain:
     // nothing else arrives at the W-form and MW's high half is not zero.
@@ -483,6 +497,10 @@ pub fn listing(section: &Section) -> String {
                     _ => out.push_str("section\n"),
                 },
                 Item::EntryHead(n) => out.push_str(&format!("entry {}\n", quote(n.as_bytes()))),
+                Item::SwbTree(ins) => {
+                    let text = instr_text(ins, &lab).replacen("swb.raw ", "swb ", 1);
+                    line(&mut out, text, at, &bytes[at as usize..(at + l) as usize]);
+                }
                 Item::Code(ins, w) => {
                     let text = match w {
                         Some(w) => {
@@ -621,16 +639,38 @@ fn instr_text(ins: &Instr, lab: &dyn Fn(i64) -> Option<String>) -> String {
                 let own = t + 4 * (m as i64 + 1) + 2;
                 parts.push(format!("{k}:{}", entry_text(*c, own, lab)));
             }
-            let keys: Vec<u16> = nodes.iter().map(|n| n.0).collect();
-            let tree: Vec<u16> = crate::asm::swb_tree(&keys)
-                .iter()
-                .map(|&i| keys[i])
-                .collect();
-            let canonical = tree == keys;
-            let mnem = if canonical { "swb" } else { "swb.raw" };
-            format!("{mnem} {}", parts.join(", "))
+            format!("swb.raw {}", parts.join(", "))
         }
     }
+}
+
+/// The length of an SWB with its padding when the nodes are in the
+/// compiler's tree order and the padding the compiler writes follows
+/// (dummy nodes of key 0 and the default label up to 7 nodes).
+fn swb_tree_len(bytes: &[u8], ins: &Instr) -> Option<u32> {
+    let Operand::Swb { default, nodes } = &ins.operand else {
+        return None;
+    };
+    let keys: Vec<u16> = nodes.iter().map(|n| n.0).collect();
+    let tree: Vec<u16> = crate::asm::swb_tree(&keys)
+        .iter()
+        .map(|&i| keys[i])
+        .collect();
+    if tree != keys {
+        return None;
+    }
+    let t = switch_table(ins.at);
+    let n = nodes.len() as u64;
+    for m in n + 1..=crate::asm::SWB_MIN_NODES as u64 {
+        let key = bytes.get((t + 4 * m) as usize..(t + 4 * m + 2) as usize)?;
+        let e = bytes.get((t + 4 * m + 2) as usize..(t + 4 * m + 4) as usize)?;
+        let target = (t + 4 * m + 2) as i64 + i16::from_le_bytes([e[0], e[1]]) as i64;
+        if key != [0, 0] || target != *default {
+            return None;
+        }
+    }
+    let nodes_len = n.max(crate::asm::SWB_MIN_NODES as u64);
+    Some((t + 4 + 4 * nodes_len - ins.at as u64) as u32)
 }
 
 /// A switch entry: its label, or the raw self-relative value prefixed `=`.

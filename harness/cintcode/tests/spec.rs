@@ -498,3 +498,43 @@ g:     l0
         s.bytes
     );
 }
+
+#[test]
+fn swb_pads_to_seven_nodes_like_the_compiler() {
+    // s7.2: dummy pairs (key 0, the default label) up to 7 nodes; n = 4.
+    // Keys descending 2000 1000 100 1 by the in-order walk go to nodes
+    // 4, 2, 1, 3.
+    let src =
+        "section\ns: swb d, 1:a, 100:b, 1000:c, 2000:e\nd: rtn\na: rtn\nb: rtn\nc: rtn\ne: rtn\nglobal 1 s\n";
+    let obj = asm::assemble(src, "pad.cin").unwrap();
+    let b = &obj.sections[0].bytes;
+    let half = |a: usize| u16::from_le_bytes([b[a], b[a + 1]]);
+    // SWB at 8, pad byte 9, table at 10: n, default, 7 nodes, then code at 42.
+    assert_eq!(b[8..10], [0x92, 0]);
+    assert_eq!(half(10), 4);
+    let keys: Vec<u16> = (1..=7).map(|m| half(10 + 4 * m)).collect();
+    assert_eq!(keys, [100, 1000, 1, 2000, 0, 0, 0]);
+    for m in 5..=7usize {
+        let at = 10 + 4 * m + 2;
+        assert_eq!(
+            at as i64 + half(at) as i16 as i64,
+            42,
+            "dummy node {m} -> default"
+        );
+    }
+    assert_eq!(b[42], 0x7B);
+    // The listing shows one swb line covering the padding.
+    let text = listing(&obj.sections[0]);
+    assert!(
+        text.contains("    swb L42, 100:L44, 1000:L45, 1:L43, 2000:L46 "),
+        "{text}"
+    );
+    // Only the alignment byte before the global table is data.
+    assert!(!text.contains(".word"), "{text}");
+    assert!(text.contains(".byte 0x00                      ; 47: 00"), "{text}");
+    assert_eq!(text.matches(".byte").count(), 1, "{text}");
+    assert_eq!(asm::assemble(&text, "again").unwrap().sections[0].bytes, *b);
+    // swb.raw adds no padding.
+    let raw = asm::assemble(&src.replace("swb ", "swb.raw "), "raw.cin").unwrap();
+    assert_eq!(raw.sections[0].bytes[8 + 2 + 4 + 16], 0x7B);
+}
