@@ -54,9 +54,16 @@ LET averylongfunctionname(x) = VALOF SWITCHON x INTO
   CASE 40000: RESULTIS 8
   DEFAULT: RESULTIS 0
 }
+LET small(x) = VALOF SWITCHON x INTO
+{ CASE 1: RESULTIS 10
+  CASE 100: RESULTIS 20
+  CASE 1000: RESULTIS 30
+  CASE 2000: RESULTIS 40
+  DEFAULT: RESULTIS 0
+}
 LET start() = VALOF
 { LET big = #x123456789
-  writef("%n %n %n*n", averylongfunctionname(sx), big, big < 7 -> 1, 2)
+  writef("%n %n %n %n*n", averylongfunctionname(sx), big, big < 7 -> 1, 2, small(sx))
   RESULTIS 0
 }
 "#;
@@ -73,7 +80,7 @@ fn compiled_names_switch_tree_and_round_trip() {
     // s8.1: names longer than 11 keep the first five and the last five.
     assert_eq!(s.name.as_deref(), Some("avery'nname"));
     let names: Vec<&str> = s.functions.iter().map(|f| f.1.as_str()).collect();
-    assert_eq!(names, ["avery'nname", "start"]);
+    assert_eq!(names, ["avery'nname", "small", "start"]);
     // The switch of the spec's s7.2 example: find the SWB and check the
     // node order.
     let code = cintcode::reachable(s);
@@ -91,7 +98,12 @@ fn compiled_names_switch_tree_and_round_trip() {
     );
     // Listing -> assembler -> same bytes, and the writer's text is the
     // compiler's.
-    let again = asm::assemble(&listing(s), "names.cin").unwrap();
+    // Both switch tables (8 nodes, and 4 padded to 7) are in the assembler's
+    // `swb` form.
+    let list = listing(s);
+    assert_eq!(list.matches("    swb ").count(), 2, "{list}");
+    assert!(!list.contains("swb.raw"), "{list}");
+    let again = asm::assemble(&list, "names.cin").unwrap();
     assert_eq!(again.sections[0].bytes, s.bytes);
     assert_eq!(hunk::write(&obj), text);
 }

@@ -531,7 +531,10 @@ fn swb_pads_to_seven_nodes_like_the_compiler() {
     );
     // Only the alignment byte before the global table is data.
     assert!(!text.contains(".word"), "{text}");
-    assert!(text.contains(".byte 0x00                      ; 47: 00"), "{text}");
+    assert!(
+        text.contains(".byte 0x00                      ; 47: 00"),
+        "{text}"
+    );
     assert_eq!(text.matches(".byte").count(), 1, "{text}");
     assert_eq!(asm::assemble(&text, "again").unwrap().sections[0].bytes, *b);
     // swb.raw adds no padding.
