@@ -1,7 +1,16 @@
 //! Print the listing of a hunk file: `cargo run -p cintcode --example cinlist FILE`.
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: cinlist FILE");
-    let text = std::fs::read_to_string(&path).expect("readable file");
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: cinlist FILE");
+        std::process::exit(2);
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            std::process::exit(1);
+        }
+    };
     match cintcode::hunk::read(&text, &path) {
         Ok(obj) => {
             for s in &obj.sections {

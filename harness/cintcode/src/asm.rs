@@ -13,6 +13,30 @@
 //! msg:   .string "Hello\n"
 //!        global 1 start
 //! ```
+//!
+//! - Mnemonics and directives are case-insensitive, labels are not; operands
+//!   are separated by spaces and/or commas; numbers are decimal or `0x` hex,
+//!   optionally negative. Labels are per section.
+//! - A label names the first byte of the next item, after that item's own
+//!   alignment (so `msg:` above names the string, not the pad bytes).
+//! - `section "name"` / `section` (no name header); `entry "name"`;
+//!   `global N label` (or `global N offset`); `maxgn N` (default: the highest
+//!   global number used by a G-form operand or a `global` line).
+//! - Direct relative forms take a label or the raw s8 byte; indirect (`$`)
+//!   forms take the label of a `.half` or the raw u8.
+//! - W-forms (`kw llpw lw lpw spw apw aw`) take the intended 64-bit value and
+//!   get an `MW` prefix when it does not fit in 32 bits (s2.3); `mw N` emits
+//!   a bare `MW` with the 32-bit operand N.
+//! - `fltop NAME` or `fltop F` (`fltop mk E` has the exponent byte);
+//!   `selld len sh`; `selst op len sh`.
+//! - `swl default, l0, l1, ...`; `swb default, key:label, ...` in the
+//!   compiler's tree order, padded like the compiler's to 7 nodes with
+//!   (0, default) pairs that the header's n does not count; `swb.raw` keeps
+//!   the written node order and adds no padding. A switch entry `=N` is the
+//!   raw self-relative halfword N.
+//! - Data: `.align N`, `.byte b, ...`, `.half label|N` (even offsets only),
+//!   `.word V` (aligned to 8), `.string "text"` (aligned to 8, escapes
+//!   `\n \t \\ \" \xHH`).
 
 use std::collections::HashMap;
 
@@ -37,6 +61,9 @@ pub fn assemble(text: &str, file: &str) -> Result<Object, CinError> {
         sections: asm.sections,
     })
 }
+
+/// The compiler pads an SWB tree to this many nodes (s7.2).
+pub const SWB_MIN_NODES: usize = 7;
 
 /// The compiler's SWB node order (s7.2): for `keys` (in any order) the
 /// input index stored at node 1, 2, ... n. Keys are taken in descending
@@ -120,6 +147,9 @@ struct Sec {
     maxgn: Option<u32>,
     max_ref: u32,
     labels: HashMap<String, (u32, u32)>,
+    /// Labels defined since the last item: they name the next item's first
+    /// byte (after that item's own alignment).
+    pending: Vec<(String, u32)>,
     fixups: Vec<Fixup>,
     lines: std::collections::BTreeMap<u32, (u32, u32)>,
 }
@@ -262,6 +292,17 @@ impl<'a> Asm<'a> {
         self.cur.as_ref().map(|s| s.bytes.len() as u32).unwrap_or(0)
     }
 
+    /// Start an item at the current offset: note its source position and
+    /// bind the pending labels to it.
+    fn mark(&mut self, line: u32, col: u32) {
+        let at = self.here();
+        let sec = self.sec();
+        sec.lines.insert(at, (line, col));
+        for (name, l) in std::mem::take(&mut sec.pending) {
+            sec.labels.insert(name, (at, l));
+        }
+    }
+
     fn emit(&mut self, b: &[u8]) {
         self.sec().bytes.extend_from_slice(b);
     }
@@ -352,16 +393,20 @@ impl<'a> Asm<'a> {
             if self.cur.is_none() {
                 return Err(self.err("label before any `section`", line, t.col));
             }
-            let here = self.here();
-            if let Some((_, l)) = self.sec().labels.get(name) {
-                let l = *l;
+            let sec = self.sec();
+            let first = sec
+                .labels
+                .get(name)
+                .map(|x| x.1)
+                .or_else(|| sec.pending.iter().find(|p| p.0 == name).map(|p| p.1));
+            if let Some(l) = first {
                 return Err(self.err(
                     format!("duplicate label {name} (first defined on line {l})"),
                     line,
                     t.col,
                 ));
             }
-            self.sec().labels.insert(name.to_string(), (here, line));
+            self.sec().pending.push((name.to_string(), line));
             if toks.is_empty() {
                 return Ok(());
             }
@@ -387,8 +432,7 @@ impl<'a> Asm<'a> {
                 self.count(&toks, 1, "entry", line, col)?;
                 let name = self.string(&toks[0], line)?;
                 self.align(8);
-                let at = self.here();
-                self.sec().lines.insert(at, (line, col));
+                self.mark(line, col);
                 self.emit(&ENTRYWORD.to_le_bytes());
                 let p = padded_name(&name);
                 self.emit(&[11]);
@@ -431,8 +475,7 @@ impl<'a> Asm<'a> {
                 if toks.is_empty() {
                     return Err(self.err(".byte needs at least one value", line, col));
                 }
-                let at = self.here();
-                self.sec().lines.insert(at, (line, col));
+                self.mark(line, col);
                 for t in &toks {
                     let v = self.num(t, line, -128, 255, "byte")?;
                     self.emit(&[v as u8]);
@@ -444,7 +487,7 @@ impl<'a> Asm<'a> {
                 if at % 2 != 0 {
                     return Err(self.err(format!(".half at odd offset {at}"), line, col));
                 }
-                self.sec().lines.insert(at, (line, col));
+                self.mark(line, col);
                 let t = &toks[0];
                 if !t.quoted && parse_num(&t.text).is_some() {
                     let v = self.num(t, line, -32768, 65535, "halfword")?;
@@ -459,8 +502,7 @@ impl<'a> Asm<'a> {
                 self.count(&toks, 1, ".word", line, col)?;
                 let v = self.num(&toks[0], line, i64::MIN as i128, u64::MAX as i128, "word")?;
                 self.align(8);
-                let at = self.here();
-                self.sec().lines.insert(at, (line, col));
+                self.mark(line, col);
                 self.emit(&(v as u64).to_le_bytes());
             }
             ".string" => {
@@ -474,8 +516,7 @@ impl<'a> Asm<'a> {
                     ));
                 }
                 self.align(8);
-                let at = self.here();
-                self.sec().lines.insert(at, (line, col));
+                self.mark(line, col);
                 self.emit(&[s.len() as u8]);
                 self.emit(&s);
                 self.align(8);
@@ -508,6 +549,7 @@ impl<'a> Asm<'a> {
             maxgn: None,
             max_ref: 0,
             labels: HashMap::new(),
+            pending: Vec::new(),
             fixups: Vec::new(),
             lines: Default::default(),
         });
@@ -533,6 +575,11 @@ impl<'a> Asm<'a> {
             return Ok(());
         }
         self.align(8);
+        let at = self.here();
+        let sec = self.sec();
+        for (name, l) in std::mem::take(&mut sec.pending) {
+            sec.labels.insert(name, (at, l));
+        }
         let sec = self.cur.take().expect("checked");
         let Sec {
             mut bytes,
@@ -544,6 +591,7 @@ impl<'a> Asm<'a> {
             labels,
             fixups,
             lines,
+            ..
         } = sec;
         let lookup = |l: &str, line: u32, col: u32| -> Result<u32, CinError> {
             labels
@@ -654,7 +702,7 @@ impl<'a> Asm<'a> {
                 let v = self.num(&ops[0], line, i64::MIN as i128, u64::MAX as i128, "operand")?;
                 let w = v as u64;
                 if (w as i64) >= i32::MIN as i64 && (w as i64) <= i32::MAX as i64 {
-                    self.sec().lines.insert(at, (line, col));
+                    self.mark(line, col);
                     self.emit(&[op]);
                     self.emit(&(w as u32).to_le_bytes());
                 } else {
@@ -662,7 +710,7 @@ impl<'a> Asm<'a> {
                     if w & 0x8000_0000 != 0 {
                         hi = hi.wrapping_add(1);
                     }
-                    self.sec().lines.insert(at, (line, col));
+                    self.mark(line, col);
                     self.emit(&[opcode::MW]);
                     self.emit(&hi.to_le_bytes());
                     let at2 = self.here();
@@ -674,7 +722,7 @@ impl<'a> Asm<'a> {
             }
             _ => {}
         }
-        self.sec().lines.insert(at, (line, col));
+        self.mark(line, col);
         self.emit(&[op]);
         match opcode::kind(op) {
             OperandKind::None => self.count(ops, 0, mnem, line, col)?,
@@ -812,8 +860,7 @@ impl<'a> Asm<'a> {
         if n > 65535 {
             return Err(self.err("too many switch cases", line, col));
         }
-        let at = self.here();
-        self.sec().lines.insert(at, (line, col));
+        self.mark(line, col);
         self.emit(&[op]);
         self.align(2);
         self.emit(&(n as u16).to_le_bytes());
@@ -851,6 +898,30 @@ impl<'a> Asm<'a> {
             let (key, l, lcol, t) = nodes[i].clone();
             self.emit(&key.to_le_bytes());
             self.switch_entry(&t, &l, lcol, line)?;
+        }
+        if !raw {
+            // Like the compiler, pad the tree to 7 nodes with dummy pairs
+            // (key 0, the default label); n stays the real count (s7.2).
+            let default_pos = self.here() as i64 - 4 * n as i64 - 2;
+            let d = &ops[0];
+            for _ in n..SWB_MIN_NODES {
+                self.emit(&[0, 0]);
+                if let Some(raw) = d.text.strip_prefix('=').filter(|_| !d.quoted) {
+                    let v = parse_num(raw).unwrap_or(0) as u16 as i16 as i64;
+                    let own = self.here() as i64;
+                    let rel = default_pos + v - own;
+                    if !(-32768..=32767).contains(&rel) {
+                        return Err(self.err(
+                            "default out of range of a padding node",
+                            line,
+                            d.col,
+                        ));
+                    }
+                    self.emit(&(rel as i16).to_le_bytes());
+                } else {
+                    self.switch_entry(d, &d.text.clone(), d.col, line)?;
+                }
+            }
         }
         Ok(())
     }

@@ -106,7 +106,8 @@ pub fn switch_table(at: u32) -> u64 {
 
 /// The halfword address named by an indirect form at `at` with operand `u8`.
 pub fn indirect_half(at: u32, u: u8) -> u64 {
-    2 * ((at as u64 + 1) / 2 + u as u64)
+    let o = at as u64 + 1;
+    2 * (o / 2 + u as u64)
 }
 
 /// Decode the instruction at byte offset `at` of `bytes`.
@@ -293,6 +294,10 @@ pub fn reachable(section: &Section) -> BTreeMap<u32, Instr> {
 enum Item {
     /// An instruction, or an `MW` merged with the W-form after it.
     Code(Instr, Option<Instr>),
+    /// An SWB whose nodes are in the compiler's tree order and whose table
+    /// is followed by the compiler's padding: listed as `swb` (the item
+    /// covers the padding too).
+    SwbTree(Instr),
     /// `section` line (covers word 0 and the name header).
     SectionHead,
     /// `entry "name"` (the 24-byte header before an entry).
@@ -323,9 +328,7 @@ fn hex_bytes(b: &[u8]) -> String {
 }
 
 fn fmt_value(v: i64) -> String {
-    if (-65536..=65536).contains(&v) {
-        v.to_string()
-    } else if v < 0 && v > -(1 << 40) {
+    if (-(1 << 40)..=65536).contains(&v) {
         v.to_string()
     } else {
         format!("0x{:X}", v as u64)
@@ -347,11 +350,24 @@ pub fn listing(section: &Section) -> String {
 
     // Fixed items: the section header and the function headers.
     let mut items: BTreeMap<u32, (u32, Item)> = BTreeMap::new();
-    let named = section.name.is_some() && end >= 32;
+    // Headers are listed as `section`/`entry` lines only when the bytes are
+    // exactly what the assembler writes for them.
+    let header_ok = |at: u32, word: u64, name: &str| -> bool {
+        let mut want = word.to_le_bytes().to_vec();
+        want.push(11);
+        want.extend_from_slice(&crate::asm::padded_name(name.as_bytes()));
+        want.extend_from_slice(&[0; 4]);
+        at % 8 == 0 && bytes.get(at as usize..at as usize + 24) == Some(&want[..])
+    };
+    let named = end >= 32
+        && section
+            .name
+            .as_deref()
+            .is_some_and(|n| header_ok(8, crate::object::SECTWORD, n));
     let head_len = if named { 32 } else { 8.min(end) };
     items.insert(0, (head_len, Item::SectionHead));
     for (e, name) in &section.functions {
-        if *e >= head_len + 24 && *e <= end {
+        if *e >= head_len + 24 && *e <= end && header_ok(e - 24, crate::object::ENTRYWORD, name) {
             items.insert(e - 24, (24, Item::EntryHead(name.clone())));
         }
     }
@@ -390,8 +406,23 @@ pub fn listing(section: &Section) -> String {
         if halves.keys().any(|&h| h < stop && h + 2 > at) {
             continue;
         }
-        chosen.push((at, ins.len, Item::Code(ins.clone(), None)));
-        cursor = stop;
+        // The assembler pads a switch table with a zero byte.
+        if matches!(ins.op, opcode::SWB | opcode::SWL) && at % 2 == 0 && bytes[at as usize + 1] != 0
+        {
+            continue;
+        }
+        let item = match swb_tree_len(bytes, ins) {
+            Some(l)
+                if at + l <= end
+                    && !fixed.iter().any(|&(fa, fl)| at < fa + fl && fa < at + l)
+                    && !halves.keys().any(|&h| h < at + l && h + 2 > at) =>
+            {
+                (at, l, Item::SwbTree(ins.clone()))
+            }
+            _ => (at, ins.len, Item::Code(ins.clone(), None)),
+        };
+        cursor = at + item.1;
+        chosen.push(item);
     }
     // Merge MW with the W-form that follows it when the pairing is certain:
     // nothing else arrives at the W-form and MW's high half is not zero.
@@ -466,6 +497,10 @@ pub fn listing(section: &Section) -> String {
                     _ => out.push_str("section\n"),
                 },
                 Item::EntryHead(n) => out.push_str(&format!("entry {}\n", quote(n.as_bytes()))),
+                Item::SwbTree(ins) => {
+                    let text = instr_text(ins, &lab).replacen("swb.raw ", "swb ", 1);
+                    line(&mut out, text, at, &bytes[at as usize..(at + l) as usize]);
+                }
                 Item::Code(ins, w) => {
                     let text = match w {
                         Some(w) => {
@@ -604,16 +639,38 @@ fn instr_text(ins: &Instr, lab: &dyn Fn(i64) -> Option<String>) -> String {
                 let own = t + 4 * (m as i64 + 1) + 2;
                 parts.push(format!("{k}:{}", entry_text(*c, own, lab)));
             }
-            let keys: Vec<u16> = nodes.iter().map(|n| n.0).collect();
-            let tree: Vec<u16> = crate::asm::swb_tree(&keys)
-                .iter()
-                .map(|&i| keys[i])
-                .collect();
-            let canonical = tree == keys;
-            let mnem = if canonical { "swb" } else { "swb.raw" };
-            format!("{mnem} {}", parts.join(", "))
+            format!("swb.raw {}", parts.join(", "))
         }
     }
+}
+
+/// The length of an SWB with its padding when the nodes are in the
+/// compiler's tree order and the padding the compiler writes follows
+/// (dummy nodes of key 0 and the default label up to 7 nodes).
+fn swb_tree_len(bytes: &[u8], ins: &Instr) -> Option<u32> {
+    let Operand::Swb { default, nodes } = &ins.operand else {
+        return None;
+    };
+    let keys: Vec<u16> = nodes.iter().map(|n| n.0).collect();
+    let tree: Vec<u16> = crate::asm::swb_tree(&keys)
+        .iter()
+        .map(|&i| keys[i])
+        .collect();
+    if tree != keys {
+        return None;
+    }
+    let t = switch_table(ins.at);
+    let n = nodes.len() as u64;
+    for m in n + 1..=crate::asm::SWB_MIN_NODES as u64 {
+        let key = bytes.get((t + 4 * m) as usize..(t + 4 * m + 2) as usize)?;
+        let e = bytes.get((t + 4 * m + 2) as usize..(t + 4 * m + 4) as usize)?;
+        let target = (t + 4 * m + 2) as i64 + i16::from_le_bytes([e[0], e[1]]) as i64;
+        if key != [0, 0] || target != *default {
+            return None;
+        }
+    }
+    let nodes_len = n.max(crate::asm::SWB_MIN_NODES as u64);
+    Some((t + 4 + 4 * nodes_len - ins.at as u64) as u32)
 }
 
 /// A switch entry: its label, or the raw self-relative value prefixed `=`.

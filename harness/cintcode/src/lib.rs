@@ -14,6 +14,22 @@
 //!
 //! Offsets are byte offsets from the section base; all formats are
 //! little-endian.
+//!
+//! ```
+//! let obj = cintcode::assemble(
+//!     "section \"hello\"\nentry \"start\"\nstart: lll msg\n k3g 94\n l0\n rtn\n\
+//!      msg: .string \"Hello\\n\"\n global 1 start\n",
+//!     "hello.cin",
+//! )?;
+//! let s = &obj.sections[0];
+//! assert_eq!((s.functions[0].0, s.globals[0], s.maxgn), (56, (1, 56), 94));
+//! let lll = cintcode::decode(&s.bytes, 56).unwrap();
+//! assert_eq!(lll.operand, cintcode::Operand::Target(64));
+//! // The listing reassembles to the same bytes.
+//! let again = cintcode::assemble(&cintcode::listing(s), "again.cin")?;
+//! assert_eq!(again.sections[0].bytes, s.bytes);
+//! # Ok::<(), cintcode::CinError>(())
+//! ```
 
 pub mod asm;
 pub mod disasm;

@@ -54,32 +54,40 @@ pub const SWB: u8 = 146;
 /// Opcode of `SWL`.
 pub const SWL: u8 = 147;
 
+#[rustfmt::skip]
 const NAMES: [&str; 256] = [
-    // 0..31
-    "", "fltop", "brk", "k3", "k4", "k5", "k6", "k7", "k8", "k9", "k10", "k11", "lf", "lf$", "lm",
-    "lm1", "l0", "l1", "l2", "l3", "l4", "l5", "l6", "l7", "l8", "l9", "l10", "fhop", "jeq",
-    "jeq$", "jeq0", "jeq0$", // 32..63
-    "k", "kh", "kw", "k3g", "k4g", "k5g", "k6g", "k7g", "k8g", "k9g", "k10g", "k11g", "s0g", "l0g",
-    "l1g", "l2g", "lg", "sg", "llg", "ag", "mul", "div", "rem", "xor", "sl", "sl$", "ll", "ll$",
-    "jne", "jne$", "jne0", "jne0$", // 64..95
-    "llp", "llph", "llpw", "k3g1", "k4g1", "k5g1", "k6g1", "k7g1", "k8g1", "k9g1", "k10g1", "k11g1",
-    "s0g1", "l0g1", "l1g1", "l2g1", "lg1", "sg1", "llg1", "ag1", "add", "sub", "lsh", "rsh", "and",
-    "or", "lll", "lll$", "jls", "jls$", "jls0", "jls0$", // 96..127
-    "l", "lh", "lw", "k3gh", "k4gh", "k5gh", "k6gh", "k7gh", "k8gh", "k9gh", "k10gh", "k11gh",
-    "s0gh", "l0gh", "l1gh", "l2gh", "lgh", "sgh", "llgh", "agh", "rv", "rv1", "rv2", "rv3", "rv4",
-    "rv5", "rv6", "rtn", "jgr", "jgr$", "jgr0", "jgr0$", // 128..159
-    "lp", "lph", "lpw", "lp3", "lp4", "lp5", "lp6", "lp7", "lp8", "lp9", "lp10", "lp11", "lp12",
-    "lp13", "lp14", "lp15", "lp16", "sys", "swb", "swl", "st", "st1", "st2", "st3", "stp3", "stp4",
-    "stp5", "goto", "jle", "jle$", "jle0", "jle0$", // 160..191
-    "sp", "sph", "spw", "sp3", "sp4", "sp5", "sp6", "sp7", "sp8", "sp9", "sp10", "sp11", "sp12",
-    "sp13", "sp14", "sp15", "sp16", "s1", "s2", "s3", "s4", "xch", "gbyt", "pbyt", "atc", "atb",
-    "j", "j$", "jge", "jge$", "jge0", "jge0$", // 192..223
-    "ap", "aph", "apw", "ap3", "ap4", "ap5", "ap6", "ap7", "ap8", "ap9", "ap10", "ap11", "ap12",
-    "xpbyt", "lmh", "btc", "nop", "a1", "a2", "a3", "a4", "a5", "rvp3", "rvp4", "rvp5", "rvp6",
-    "rvp7", "st0p3", "st0p4", "st1p3", "st1p4", "mw", // 224..255
-    "a", "ah", "aw", "l0p3", "l0p4", "l0p5", "l0p6", "l0p7", "l0p8", "l0p9", "l0p10", "l0p11",
-    "l0p12", "s", "sh", "mdiv", "chgco", "neg", "not", "l1p3", "l1p4", "l1p5", "l1p6", "l2p3",
-    "l2p4", "l2p5", "l3p3", "l3p4", "l4p3", "l4p4", "selld", "selst",
+    "", "fltop", "brk", "k3", "k4", "k5", "k6", "k7", // 0..7
+    "k8", "k9", "k10", "k11", "lf", "lf$", "lm", "lm1", // 8..15
+    "l0", "l1", "l2", "l3", "l4", "l5", "l6", "l7", // 16..23
+    "l8", "l9", "l10", "fhop", "jeq", "jeq$", "jeq0", "jeq0$", // 24..31
+    "k", "kh", "kw", "k3g", "k4g", "k5g", "k6g", "k7g", // 32..39
+    "k8g", "k9g", "k10g", "k11g", "s0g", "l0g", "l1g", "l2g", // 40..47
+    "lg", "sg", "llg", "ag", "mul", "div", "rem", "xor", // 48..55
+    "sl", "sl$", "ll", "ll$", "jne", "jne$", "jne0", "jne0$", // 56..63
+    "llp", "llph", "llpw", "k3g1", "k4g1", "k5g1", "k6g1", "k7g1", // 64..71
+    "k8g1", "k9g1", "k10g1", "k11g1", "s0g1", "l0g1", "l1g1", "l2g1", // 72..79
+    "lg1", "sg1", "llg1", "ag1", "add", "sub", "lsh", "rsh", // 80..87
+    "and", "or", "lll", "lll$", "jls", "jls$", "jls0", "jls0$", // 88..95
+    "l", "lh", "lw", "k3gh", "k4gh", "k5gh", "k6gh", "k7gh", // 96..103
+    "k8gh", "k9gh", "k10gh", "k11gh", "s0gh", "l0gh", "l1gh", "l2gh", // 104..111
+    "lgh", "sgh", "llgh", "agh", "rv", "rv1", "rv2", "rv3", // 112..119
+    "rv4", "rv5", "rv6", "rtn", "jgr", "jgr$", "jgr0", "jgr0$", // 120..127
+    "lp", "lph", "lpw", "lp3", "lp4", "lp5", "lp6", "lp7", // 128..135
+    "lp8", "lp9", "lp10", "lp11", "lp12", "lp13", "lp14", "lp15", // 136..143
+    "lp16", "sys", "swb", "swl", "st", "st1", "st2", "st3", // 144..151
+    "stp3", "stp4", "stp5", "goto", "jle", "jle$", "jle0", "jle0$", // 152..159
+    "sp", "sph", "spw", "sp3", "sp4", "sp5", "sp6", "sp7", // 160..167
+    "sp8", "sp9", "sp10", "sp11", "sp12", "sp13", "sp14", "sp15", // 168..175
+    "sp16", "s1", "s2", "s3", "s4", "xch", "gbyt", "pbyt", // 176..183
+    "atc", "atb", "j", "j$", "jge", "jge$", "jge0", "jge0$", // 184..191
+    "ap", "aph", "apw", "ap3", "ap4", "ap5", "ap6", "ap7", // 192..199
+    "ap8", "ap9", "ap10", "ap11", "ap12", "xpbyt", "lmh", "btc", // 200..207
+    "nop", "a1", "a2", "a3", "a4", "a5", "rvp3", "rvp4", // 208..215
+    "rvp5", "rvp6", "rvp7", "st0p3", "st0p4", "st1p3", "st1p4", "mw", // 216..223
+    "a", "ah", "aw", "l0p3", "l0p4", "l0p5", "l0p6", "l0p7", // 224..231
+    "l0p8", "l0p9", "l0p10", "l0p11", "l0p12", "s", "sh", "mdiv", // 232..239
+    "chgco", "neg", "not", "l1p3", "l1p4", "l1p5", "l1p6", "l2p3", // 240..247
+    "l2p4", "l2p5", "l3p3", "l3p4", "l4p3", "l4p4", "selld", "selst", // 248..255
 ];
 
 /// The mnemonic of `op`, or `None` for opcode 0.

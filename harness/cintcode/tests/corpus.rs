@@ -99,3 +99,28 @@ fn every_object_writes_back_the_same_numbers() {
         objs.len()
     );
 }
+
+#[test]
+fn corpus_hello() {
+    // The corpus's hello prints "Hello world\n" and was compiled without a
+    // SECTION name (unlike the spec's Appendix A): word 0 = 11 words, then
+    // `start`'s DFDF header at 8, so `start` is at 32.
+    let Some(dir) = corpus_dir() else {
+        eprintln!("skipped: no corpus (../shared/corpus/cin or $CINTCHECK_SHARED/corpus/cin)");
+        return;
+    };
+    let text = std::fs::read_to_string(dir.join("hello")).expect("hello");
+    let obj = hunk::read(&text, "hello").unwrap();
+    assert_eq!(obj.sections.len(), 1);
+    let s = &obj.sections[0];
+    assert_eq!(s.length_words(), 11);
+    assert_eq!(s.name, None);
+    assert_eq!(s.functions, vec![(32, "start".to_string())]);
+    assert_eq!(s.globals, vec![(1, 32)]);
+    assert_eq!(s.maxgn, 89);
+    let lll = disasm::decode(&s.bytes, 32).unwrap();
+    assert_eq!(lll.operand, disasm::Operand::Target(40));
+    let call = disasm::decode(&s.bytes, 34).unwrap();
+    assert_eq!((call.op, call.operand), (35, disasm::Operand::U8(89)));
+    assert_eq!(s.location_text(34), "hello+0x22 (in start)");
+}
