@@ -15,12 +15,12 @@ use std::io::Write;
 
 use cintcode::Object;
 
-use runtime::cin_load::{self, CinLayout, CinLinked};
+use runtime::cin_load::{self, CinLinked};
 use runtime::cin_sys::{cintcode_sys, SysEffect};
 use runtime::library::GLOBWORD;
 use runtime::load::RunConfig;
 use runtime::memory::{Memory, RESULT2};
-use runtime::outcome::{Ending, Location, Outcome};
+use runtime::outcome::{Ending, Outcome};
 use runtime::{float, sys, Runtime, Stop};
 
 use crate::interp::{fl, lsh, rsh, selst_op};
@@ -761,34 +761,6 @@ fn run_until_event(
     event
 }
 
-/// Where a run that stopped at `ipc` is reported: the instruction itself
-/// when it is the program's, else (a stop inside the library) the call in
-/// the program that led there, found by walking the frame chain.
-fn stop_location(
-    mem: &Memory,
-    linked: &CinLinked,
-    layout: &CinLayout,
-    regs: &Registers,
-) -> Option<Location> {
-    if !layout.in_library(linked, regs.ipc) {
-        return layout.location(linked, regs.ipc);
-    }
-    let mut p = regs.p;
-    for _ in 0..10_000 {
-        let ret = mem.get(p + 1).ok()?;
-        if layout.section_of(linked, ret).is_some() && !layout.in_library(linked, ret) {
-            // The return address follows the call instruction.
-            return layout.location(linked, ret - 1);
-        }
-        let up = mem.get(p).ok()? >> 3;
-        if up == p || up <= 0 {
-            break;
-        }
-        p = up;
-    }
-    layout.location(linked, regs.ipc)
-}
-
 /// Run a Cintcode program (its objects, linked in order after the library)
 /// on the reference interpreter. `tee` receives stdout bytes as they are
 /// written.
@@ -843,7 +815,7 @@ pub fn run(objects: &[Object], config: &RunConfig, tee: Option<Box<dyn Write + S
             break Err(Stop::OutputLimit);
         }
     };
-    let at = stop_location(&mem, &linked, &layout, &regs);
+    let at = layout.stop_location(&linked, &mem, regs.ipc, regs.p);
     let ending = rt.conclude(&mem, result, at);
     Outcome {
         stdout: std::mem::take(&mut rt.out.stdout),

@@ -155,6 +155,36 @@ impl CinLayout {
         })
     }
 
+    /// Where a run that stopped at the instruction at byte address `pc`
+    /// with frame `p` is reported: the instruction itself when it is the
+    /// program's, else (a stop inside the library) the call in the program
+    /// that led there, found by walking the frame chain.
+    pub fn stop_location(
+        &self,
+        linked: &CinLinked,
+        mem: &Memory,
+        pc: i64,
+        p: i64,
+    ) -> Option<Location> {
+        if !self.in_library(linked, pc) {
+            return self.location(linked, pc);
+        }
+        let mut p = p;
+        for _ in 0..10_000 {
+            let ret = mem.get(p.wrapping_add(1)).ok()?;
+            if self.section_of(linked, ret).is_some() && !self.in_library(linked, ret) {
+                // The return address follows the call instruction.
+                return self.location(linked, ret - 1);
+            }
+            let up = mem.get(p).ok()? >> 3;
+            if up == p || up <= 0 {
+                break;
+            }
+            p = up;
+        }
+        self.location(linked, pc)
+    }
+
     /// Whether byte address `pc` is in one of the library's sections.
     pub fn in_library(&self, linked: &CinLinked, pc: i64) -> bool {
         self.section_of(linked, pc)
