@@ -245,6 +245,10 @@ pub struct TableSpec {
     pub data: String,
     pub columns: Vec<String>,
     pub rows: Vec<Spanned<Vec<WordSpec>>>,
+    /// Expectations every row shares (a row's expectation columns add to
+    /// them).
+    #[serde(default)]
+    pub expect: ExpectSpec,
 }
 
 /// A whole case file.
@@ -525,7 +529,7 @@ pub fn parse_file(root: &Path, file: &Path, text: &str) -> Result<Vec<Case>, Cas
             }
             let mut body = t.body.clone();
             let mut data = t.data.clone();
-            let mut expect = ExpectSpec::default();
+            let mut expect = t.expect.clone();
             let mut key = Vec::new();
             for (col, v) in t.columns.iter().zip(values) {
                 match col.as_str() {
