@@ -507,7 +507,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     .map_err(|e| format!("{}: {e}", path.display()))?;
             }
             let coverage = report::matrix::coverage(&report);
-            println!("{}", coverage.emitted_line());
+            if !coverage.emitted_covered.is_empty() || coverage.cintcode_covered.is_empty() {
+                println!("{}", coverage.emitted_line());
+            }
+            if !coverage.cintcode_covered.is_empty() {
+                println!("{}", coverage.cintcode_line());
+            }
             for engine in &report.engines {
                 let mine: Vec<runner::CaseResult> = report
                     .results
