@@ -101,7 +101,11 @@ fn harness_stops_are_classified_and_located() {
             "prog.cin:5:3 (in start)",
         ),
         ("  lw 0x7FFFFFFFFFFF\n  rv", &[], "prog.cin:5:3"),
-        ("  lw 0x7FFFFFFFFFFF\n  goto", &[], "bad jump"),
+        (
+            "  lw 0x7FFFFFFFFFFF\n  goto",
+            &[],
+            "prog.cin:5:3 (in start)",
+        ),
     ];
     for (body, extra, want) in cases {
         let out = exec_body(dir.path(), body, extra);
