@@ -707,6 +707,12 @@ fn build(
 impl Case {
     /// The Sial programs of the case, read and validated.
     pub fn programs(&self) -> Result<Vec<(String, sial::Program)>, String> {
+        if self.level == Level::Cintcode {
+            return Err(format!(
+                "`{}` is a Cintcode case (level = \"cintcode\"): it has no Sial program",
+                self.name
+            ));
+        }
         self.sources
             .iter()
             .map(|s| match s {
@@ -760,6 +766,9 @@ impl Case {
         spec.name = Spanned::new(0..0, self.name.clone());
         spec.common.tags = self.tags.clone();
         spec.common.spec = self.spec.clone();
+        if self.level == Level::Cintcode {
+            spec.common.level = Some("cintcode".into());
+        }
         if !spec.files.is_empty() {
             // Inline the files so the case stands alone.
             let text: Vec<String> = self

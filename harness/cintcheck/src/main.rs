@@ -574,11 +574,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 println!("# spec: {spec}");
             }
             println!("{}", case.to_toml());
-            let programs = case.programs()?;
+            let prog = runner::Prog::of(case)?;
             let config = case.config();
             for e in &engines {
                 let engine = engine_by_name(e)?;
-                let o = engine.run(&programs, &config, None);
+                let Some(run) = prog.run(engine.as_ref(), case, &config) else {
+                    println!("== {e}: no Cintcode level");
+                    continue;
+                };
+                let o = run.outcome;
                 println!("== {e}: {}", o.ending);
                 println!("{}", String::from_utf8_lossy(&o.stdout_without_cr()));
                 for (g, v) in &o.globals {
