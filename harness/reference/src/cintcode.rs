@@ -335,11 +335,12 @@ fn run_until_event(
                     17 => a = truth(f(b) <= f(a)),
                     18 => a = truth(f(b) >= f(a)),
                     _ => {
-                        // Fault 14 with M[1] := f, PC after the f byte.
+                        // Fault 14 with M[1] := f, PC after the f byte; the
+                        // message is runtime.md s.6.2's.
                         wr!(1, fop);
                         fault!(Stop::Abort {
                             code: 14,
-                            message: "Unknown floating point operation".to_string(),
+                            message: format!("Unknown FLT op {fop}"),
                         });
                     }
                 }
