@@ -18,8 +18,7 @@ use cintcode::{Object, Section};
 
 use crate::library::LIBRARY;
 use crate::load::{
-    initialise_globals, open_console, LoadError, BOOT_STACK_WORDS, LOW_RESERVED, MIN_GLOBALS,
-    ROOTNODE_WORDS,
+    initialise_globals, open_console, tail_layout, LoadError, LOW_RESERVED, MIN_GLOBALS,
 };
 use crate::memory::Memory;
 use crate::outcome::Location;
@@ -213,22 +212,14 @@ pub fn layout(linked: &CinLinked, words: usize) -> Result<CinLayout, LoadError> 
         bases.push(next + 1);
         next += 1 + s.bytes.len().div_ceil(8) as i64;
     }
-    let rootnode = next;
-    let boot_frame = rootnode + ROOTNODE_WORDS;
-    let heap_start = boot_frame + BOOT_STACK_WORDS;
-    let end = words as i64;
-    if heap_start + 1024 > end {
-        return Err(LoadError(format!(
-            "memory of {words} words is too small for the program's globals and code ({heap_start} words)"
-        )));
-    }
+    let (rootnode, boot_frame, heap) = tail_layout(next, 0, words)?;
     Ok(CinLayout {
         gbase,
         gsize,
         bases,
         rootnode,
         boot_frame,
-        heap: heap_start..end,
+        heap,
         words,
     })
 }

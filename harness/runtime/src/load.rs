@@ -24,9 +24,9 @@ pub const BOOT_ENTRY: &str = "cintcheck_boot";
 /// Words reserved below the global vector (word 0 stays unused, as null).
 pub const LOW_RESERVED: i64 = 16;
 /// Words of the root node (`rootnode!14` = memory size).
-pub const ROOTNODE_WORDS: i64 = 64;
+const ROOTNODE_WORDS: i64 = 64;
 /// Words of the stack the boot function runs on.
-pub const BOOT_STACK_WORDS: i64 = 256;
+const BOOT_STACK_WORDS: i64 = 256;
 /// The smallest global vector upper bound (the real CLI's default).
 pub const MIN_GLOBALS: i64 = 2000;
 /// Global number of `rootnode`.
@@ -240,26 +240,38 @@ pub fn layout(linked: &Linked, base: i64, words: usize) -> Result<Layout, LoadEr
         }
         data.push(d);
     }
-    let rootnode = next;
-    let boot_frame = rootnode + ROOTNODE_WORDS;
-    let heap_start = boot_frame + BOOT_STACK_WORDS;
-    let end = base + words as i64;
-    if heap_start + 1024 > end {
-        return Err(LoadError(format!(
-            "memory of {words} words is too small for the program's globals and data ({} words)",
-            heap_start - base
-        )));
-    }
+    let (rootnode, boot_frame, heap) = tail_layout(next, base, words)?;
     Ok(Layout {
         gbase,
         gsize,
         data,
         rootnode,
         boot_frame,
-        heap: heap_start..end,
+        heap,
         base,
         words,
     })
+}
+
+/// The part of the layout after the program (which ends before word
+/// `next`) in memory of `words` words from `base`: the root node, the boot
+/// stack and the heap (at least 1024 words).
+pub fn tail_layout(
+    next: i64,
+    base: i64,
+    words: usize,
+) -> Result<(i64, i64, Range<i64>), LoadError> {
+    let rootnode = next;
+    let boot_frame = rootnode + ROOTNODE_WORDS;
+    let heap_start = boot_frame + BOOT_STACK_WORDS;
+    let end = base + words as i64;
+    if heap_start + 1024 > end {
+        return Err(LoadError(format!(
+            "memory of {words} words is too small for the program ({} words)",
+            heap_start - base
+        )));
+    }
+    Ok((rootnode, boot_frame, heap_start..end))
 }
 
 /// The final words of the statics `labels` (each looked up in the user's
