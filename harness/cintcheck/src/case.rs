@@ -245,6 +245,10 @@ pub struct TableSpec {
     pub data: String,
     pub columns: Vec<String>,
     pub rows: Vec<Spanned<Vec<WordSpec>>>,
+    /// Expectations every row shares (a row's expectation columns add to
+    /// them).
+    #[serde(default)]
+    pub expect: ExpectSpec,
 }
 
 /// A whole case file.
@@ -525,7 +529,7 @@ pub fn parse_file(root: &Path, file: &Path, text: &str) -> Result<Vec<Case>, Cas
             }
             let mut body = t.body.clone();
             let mut data = t.data.clone();
-            let mut expect = ExpectSpec::default();
+            let mut expect = t.expect.clone();
             let mut key = Vec::new();
             for (col, v) in t.columns.iter().zip(values) {
                 match col.as_str() {
@@ -703,6 +707,12 @@ fn build(
 impl Case {
     /// The Sial programs of the case, read and validated.
     pub fn programs(&self) -> Result<Vec<(String, sial::Program)>, String> {
+        if self.level == Level::Cintcode {
+            return Err(format!(
+                "`{}` is a Cintcode case (level = \"cintcode\"): it has no Sial program",
+                self.name
+            ));
+        }
         self.sources
             .iter()
             .map(|s| match s {
@@ -756,6 +766,9 @@ impl Case {
         spec.name = Spanned::new(0..0, self.name.clone());
         spec.common.tags = self.tags.clone();
         spec.common.spec = self.spec.clone();
+        if self.level == Level::Cintcode {
+            spec.common.level = Some("cintcode".into());
+        }
         if !spec.files.is_empty() {
             // Inline the files so the case stands alone.
             let text: Vec<String> = self

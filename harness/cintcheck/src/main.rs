@@ -507,7 +507,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     .map_err(|e| format!("{}: {e}", path.display()))?;
             }
             let coverage = report::matrix::coverage(&report);
-            println!("{}", coverage.emitted_line());
+            if !coverage.emitted_covered.is_empty() || coverage.cintcode_covered.is_empty() {
+                println!("{}", coverage.emitted_line());
+            }
+            if !coverage.cintcode_covered.is_empty() {
+                println!("{}", coverage.cintcode_line());
+            }
             for engine in &report.engines {
                 let mine: Vec<runner::CaseResult> = report
                     .results
@@ -569,11 +574,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 println!("# spec: {spec}");
             }
             println!("{}", case.to_toml());
-            let programs = case.programs()?;
+            let prog = runner::Prog::of(case)?;
             let config = case.config();
             for e in &engines {
                 let engine = engine_by_name(e)?;
-                let o = engine.run(&programs, &config, None);
+                let Some(run) = prog.run(engine.as_ref(), case, &config) else {
+                    println!("== {e}: no Cintcode level");
+                    continue;
+                };
+                let o = run.outcome;
                 println!("== {e}: {}", o.ending);
                 println!("{}", String::from_utf8_lossy(&o.stdout_without_cr()));
                 for (g, v) in &o.globals {

@@ -174,13 +174,14 @@ pub fn cintcode_opcodes_of(objects: &[cintcode::Object]) -> Vec<String> {
 }
 
 /// A case's program, in its language.
-enum Prog {
+pub enum Prog {
     Sial(Vec<(String, sial::Program)>),
     Cintcode(Vec<cintcode::Object>),
 }
 
 impl Prog {
-    fn of(case: &Case) -> Result<Prog, String> {
+    /// The case's program, read and checked.
+    pub fn of(case: &Case) -> Result<Prog, String> {
         match case.level {
             Level::Sial => case.programs().map(Prog::Sial),
             Level::Cintcode => case.objects().map(Prog::Cintcode),
@@ -203,7 +204,7 @@ impl Prog {
     }
 
     /// `engine`'s run, or `None` when it has no Cintcode level.
-    fn run(&self, engine: &dyn Engine, case: &Case, config: &RunConfig) -> Option<Run> {
+    pub fn run(&self, engine: &dyn Engine, case: &Case, config: &RunConfig) -> Option<Run> {
         match self {
             Prog::Sial(p) => Some(engine.run_observed(Some(case), p, config)),
             Prog::Cintcode(o) => engine.run_cintcode(o, config, None).map(Run::whole),

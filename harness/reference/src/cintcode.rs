@@ -117,9 +117,8 @@ fn run_until_event(
         mut pc,
         mut count,
         mut mw,
-        ipc: _,
+        mut ipc,
     } = *regs;
-    let mut ipc;
     let mut left = *fuel;
     // Byte addresses up to 8 * memupb pass the checked fetch (s.1.3).
     let pc_limit = (m.len() as u64).saturating_sub(1).saturating_mul(8);
@@ -285,21 +284,24 @@ fn run_until_event(
 
         // s.1.3 fetch cycle: Count (slow interpreter, Count >= 0), then the
         // harness's budget, then the opcode.
-        ipc = pc;
         if count >= 0 {
             if count == 0 {
+                ipc = pc;
                 fault!(Stop::abort(3));
             }
             count -= 1;
         }
         if left == 0 {
+            ipc = pc;
             fault!(Stop::StepLimit);
         }
         left -= 1;
+        // A PC outside memory: the jump that went there is the location.
         let op = match m.get((pc as u64 >> 3) as usize) {
             Some(v) => (*v as u64 >> ((pc & 7) * 8)) as u8,
             None => fault!(Stop::BadJump { target: pc }),
         };
+        ipc = pc;
         pc = pc.wrapping_add(1);
         match op {
             // s.3.1: opcode 0 is illegal (fault 1, PC at the byte); BRK fault 2.
@@ -333,11 +335,12 @@ fn run_until_event(
                     17 => a = truth(f(b) <= f(a)),
                     18 => a = truth(f(b) >= f(a)),
                     _ => {
-                        // Fault 14 with M[1] := f, PC after the f byte.
+                        // Fault 14 with M[1] := f, PC after the f byte; the
+                        // message is runtime.md s.6.2's.
                         wr!(1, fop);
                         fault!(Stop::Abort {
                             code: 14,
-                            message: "Unknown floating point operation".to_string(),
+                            message: format!("Unknown FLT op {fop}"),
                         });
                     }
                 }

@@ -389,6 +389,9 @@ impl ExternalEngine {
     fn unsupported_reason(&self, case: &Case, reference: Option<&Outcome>) -> Option<String> {
         let m = &self.manifest;
         let caps = &m.spec.capabilities;
+        if case.level == crate::case::Level::Cintcode {
+            return Some("a Cintcode case (the adapter reads Sial or BCPL)".into());
+        }
         if m.spec.input == InputLevel::Bcpl && case.bcpl.is_none() {
             return Some("no BCPL source (the adapter reads BCPL)".into());
         }

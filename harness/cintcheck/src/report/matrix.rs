@@ -3,14 +3,18 @@
 //! GitHub-flavoured Markdown ([`markdown`]) that also reads well in a
 //! terminal.
 //!
-//! Rows, in four tables:
+//! Rows, in five tables:
 //! 1. every Sial opcode that `bcpl2sial` emits (directives included, marked
 //!    as such), in `F` number order, named by [`sial::Op::name`];
 //! 2. the library-only opcodes (`jge0m`, `brk`, `nop`, `chgco`, `mdiv`,
 //!    `sys`, `mlab`); `F1`/`F2` are not opcodes of a program and have no row;
-//! 3. the edge-case groups: every distinct `edge/<group>` prefix of the case
+//! 3. every 64-bit Cintcode opcode 1..255 in byte order, named by
+//!    [`cintcode::opcode::name`] (a result uses `cintcode:NAME` when its
+//!    case's code reaches it), marked `library` for the four that only the
+//!    hand-written syslib holds (BRK, SYS, MDIV, CHGCO);
+//! 4. the edge-case groups: every distinct `edge/<group>` prefix of the case
 //!    names;
-//! 4. the top-level case directories (`opcodes`, `edge`, `programs`, ...)
+//! 5. the top-level case directories (`opcodes`, `edge`, `programs`, ...)
 //!    and `all`.
 //!
 //! Every opcode has a row, whether or not a case covers it, so that gaps
@@ -60,6 +64,9 @@ pub struct Coverage {
     /// Library-only opcodes (never emitted by `bcpl2sial`) that are covered.
     pub library_covered: Vec<&'static str>,
     pub library_uncovered: Vec<&'static str>,
+    /// 64-bit Cintcode opcodes (1..255) that are covered.
+    pub cintcode_covered: Vec<&'static str>,
+    pub cintcode_uncovered: Vec<&'static str>,
 }
 
 impl Coverage {
@@ -69,6 +76,15 @@ impl Coverage {
             "opcodes emitted by bcpl2sial covered",
             &self.emitted_covered,
             &self.emitted_uncovered,
+        )
+    }
+
+    /// `Cintcode opcodes covered: X/Y (uncovered: ...)`.
+    pub fn cintcode_line(&self) -> String {
+        coverage_line(
+            "Cintcode opcodes covered",
+            &self.cintcode_covered,
+            &self.cintcode_uncovered,
         )
     }
 
@@ -123,7 +139,25 @@ pub fn coverage(report: &RunReport) -> Coverage {
         };
         list.push(name);
     }
+    for (_, name) in cintcode_ops() {
+        if used.contains(format!("cintcode:{name}").as_str()) {
+            c.cintcode_covered.push(name);
+        } else {
+            c.cintcode_uncovered.push(name);
+        }
+    }
     c
+}
+
+/// Every Cintcode opcode with a mnemonic (1..255), with its byte.
+fn cintcode_ops() -> impl Iterator<Item = (u8, &'static str)> {
+    (1..=255u8).filter_map(|op| Some((op, cintcode::opcode::name(op)?)))
+}
+
+/// Cintcode opcodes only the hand-written syslib holds (cintcode64.md s.9,
+/// s.3.1): the compiler never emits them.
+fn cintcode_library_only(op: u8) -> bool {
+    matches!(op, 2 | 145 | 239 | 240)
 }
 
 /// The matrix as a self-contained HTML5 page.
@@ -149,9 +183,10 @@ pub fn html(r: &RunReport) -> String {
     );
     let _ = writeln!(
         o,
-        "<ul class=\"coverage\">\n<li>{}</li>\n<li>{}</li>\n</ul>",
+        "<ul class=\"coverage\">\n<li>{}</li>\n<li>{}</li>\n<li>{}</li>\n</ul>",
         esc(&upper_first(&m.coverage.emitted_line())),
-        esc(&upper_first(&m.coverage.library_line()))
+        esc(&upper_first(&m.coverage.library_line())),
+        esc(&upper_first(&m.coverage.cintcode_line()))
     );
     o.push_str(
         "<p class=\"legend\">Cells read <em>passing/covering</em>: the results of \
@@ -185,10 +220,11 @@ pub fn markdown(r: &RunReport) -> String {
     let _ = writeln!(o, "Results of the run: {}\n", m.totals.line());
     let _ = writeln!(o, "Engines: {}\n", md_text(&engines_text(&m.engines)));
     let _ = writeln!(o, "- {}", md_text(&upper_first(&m.coverage.emitted_line())));
+    let _ = writeln!(o, "- {}", md_text(&upper_first(&m.coverage.library_line())));
     let _ = writeln!(
         o,
         "- {}\n",
-        md_text(&upper_first(&m.coverage.library_line()))
+        md_text(&upper_first(&m.coverage.cintcode_line()))
     );
     o.push_str(
         "Cells read passing/covering: the results of the engine that ran \
@@ -503,6 +539,22 @@ impl<'a> Model<'a> {
             }
         };
 
+        let cintcode_rows = cintcode_ops()
+            .map(|(op, name)| {
+                let key = format!("cintcode:{name}");
+                let members = by_op.get(key.as_str()).map_or(&[][..], Vec::as_slice);
+                let kind = if cintcode_library_only(op) {
+                    "library"
+                } else {
+                    "instruction"
+                };
+                row(
+                    vec![name.to_string(), format!("{op:02X}"), kind.to_string()],
+                    members,
+                )
+            })
+            .collect();
+
         let mut by_group: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         let mut by_dir: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, x) in results.iter().enumerate() {
@@ -529,6 +581,12 @@ impl<'a> Model<'a> {
                 "Library-only opcodes (not emitted by bcpl2sial)",
                 false,
             ),
+            Table {
+                id: "cintcode",
+                title: "64-bit Cintcode opcodes".into(),
+                headers: vec!["opcode".into(), "byte".into(), "kind".into()],
+                rows: cintcode_rows,
+            },
             Table {
                 id: "edge",
                 title: "Edge-case groups".into(),
