@@ -46,7 +46,10 @@ pub const CTX_ADDR: u64 = 0x2_0001_0000;
 /// Guest machine stack (for `sp`, used only around host calls).
 pub const STACK_ADDR: u64 = 0x3_0000_0000;
 const STACK_SIZE: u64 = 1 << 20;
-const PAGE: u64 = 4096;
+/// Unicorn's page size. Each TLB entry covers a page: with 4 KiB pages,
+/// programs that spread over memory (cobench's 500 coroutine stacks) spent
+/// most of their time refilling the TLB.
+const PAGE: u64 = 65536;
 
 #[derive(Default)]
 struct EmuData {
@@ -126,6 +129,8 @@ impl Emulator {
         let e = |what: &str, err| format!("emulator: {what}: {err:?}");
         let mut uc = Unicorn::new_with_data(Arch::ARM64, Mode::ARM, EmuData::default())
             .map_err(|x| e("create", x))?;
+        uc.ctl_set_page_size(PAGE as u32)
+            .map_err(|x| e("page size", x))?;
         uc.mem_map(HOST_ADDR, PAGE, Prot::READ | Prot::EXEC)
             .map_err(|x| e("map host page", x))?;
         let ret: [u8; 4] = 0xd65f03c0u32.to_le_bytes();
@@ -246,8 +251,8 @@ impl Emulator {
                     .mem_unmap(0, size)
                     .map_err(|x| e("unmap memory", x))?;
             }
-            // SAFETY: `ptr` points to at least `mem_size` bytes (Memory keeps
-            // 512 words of slack after a page-aligned start). The mapping
+            // SAFETY: `ptr` points to at least `mem_size` bytes (Memory pads
+            // its buffer to the next 64 KiB boundary, PAGE). The mapping
             // stays after the run, but no emulation uses it unless a later
             // run brings the same buffer (checked just above): a buffer that
             // was freed in between is unmapped first.
@@ -365,25 +370,25 @@ impl Emulator {
     }
 }
 
-/// Zero every word of `mem`. On Linux the whole pages are given back to
-/// the kernel (`madvise(MADV_DONTNEED)` on private anonymous memory reads
-/// back as zeros), which costs only the pages the run touched; the words
-/// after the last whole page, and every word elsewhere or if that fails,
-/// are written.
+/// Zero every word of `mem` and its slack up to the end of the mapping. On
+/// Linux the pages are given back to the kernel (`madvise(MADV_DONTNEED)`
+/// on private anonymous memory reads back as zeros), which costs only the
+/// pages the run touched; elsewhere, or if that fails, the words are
+/// written.
 fn zero(mem: &mut Memory) {
+    let size = round_up(mem.len() as u64 * 8) as usize;
+    let ptr = mem.as_mut_ptr();
     #[cfg(target_os = "linux")]
     {
-        let words = mem.len() / 512 * 512;
-        let ptr = mem.as_mut_ptr();
-        // SAFETY: `ptr` is page-aligned (Memory::new_page_aligned) and the
-        // `words` words from it are whole pages of the buffer that `mem`
-        // owns, allocated private anonymous memory.
-        if words == 0 || unsafe { libc::madvise(ptr.cast(), words * 8, libc::MADV_DONTNEED) } == 0 {
-            mem.words_mut()[words..].fill(0);
+        // SAFETY: `ptr` is aligned to 64 KiB and the buffer that `mem` owns
+        // (private anonymous memory) extends at least to the next 64 KiB
+        // boundary after its last word (Memory::new_page_aligned).
+        if unsafe { libc::madvise(ptr.cast(), size, libc::MADV_DONTNEED) } == 0 {
             return;
         }
     }
-    mem.words_mut().fill(0);
+    // SAFETY: as above, `size` bytes from `ptr` belong to the buffer.
+    unsafe { std::ptr::write_bytes(ptr.cast::<u8>(), 0, size) };
 }
 
 /// The code hook on the host page: run the host entry for the slot at
