@@ -18,6 +18,11 @@ use crate::abi;
 use crate::codegen::{self, Compiled, InstrRef};
 use crate::exec::{EmuEnd, ErrorKind, HostStop, RunState};
 
+/// The shortest wall-clock safety net of an emulated run with a step limit
+/// (plus a microsecond per step of the budget).
+#[cfg(not(target_arch = "aarch64"))]
+const SAFETY_NET_MIN: Duration = Duration::from_secs(20);
+
 /// Options of an a64 run beyond the shared [`RunConfig`].
 #[derive(Clone, Debug, Default)]
 pub struct A64Options {
@@ -105,13 +110,16 @@ fn execute(
     opts: &A64Options,
 ) -> Result<(Outcome, u64), String> {
     use crate::exec::emulator::{with_emulator, CODE_ADDR};
-    let mem = Memory::new_page_aligned(0, config.memory_words);
+    // The emulator's own buffer when it has one of this size: it is mapped
+    // already (mapping and unmapping 64 MB costs more than most runs).
+    let mem = with_emulator(|emu| Ok(emu.memory(config.memory_words)))?;
     let (state, layout) = prepare(linked, compiled, config, mem, CODE_ADDR, tee)?;
-    // Unicorn's own count is a safety net far beyond the Count budget.
-    let count = if config.step_limit == 0 {
-        0
+    // A wall-clock safety net far beyond the Count budget, for code that
+    // escapes it (none without a step limit: the budget is then unlimited).
+    let timeout = if config.step_limit == 0 {
+        Duration::ZERO
     } else {
-        config.step_limit.saturating_mul(256).min(usize::MAX as u64) as usize
+        SAFETY_NET_MIN + Duration::from_micros(config.step_limit)
     };
     let regs = registers(&layout, config);
     let (end, state) = with_emulator(|emu| {
@@ -120,15 +128,17 @@ fn execute(
             compiled.entry,
             &regs,
             state,
-            count,
+            timeout,
             opts.count_instructions,
         )
     })?;
     let instructions = state.instructions;
-    Ok((
-        finish(end, state, &layout, linked, compiled, CODE_ADDR),
-        instructions,
-    ))
+    let (outcome, mem) = finish_with_memory(end, state, &layout, linked, compiled, CODE_ADDR);
+    with_emulator(|emu| {
+        emu.recycle(mem);
+        Ok(())
+    })?;
+    Ok((outcome, instructions))
 }
 
 /// Run natively in a child process (aarch64 hosts).
@@ -192,14 +202,27 @@ pub(crate) fn registers(layout: &load::Layout, config: &RunConfig) -> [(u8, u64)
 
 /// Classify how the execution ended and conclude the run as the reference
 /// does (messages, buffer), giving the outcome.
+#[cfg(target_arch = "aarch64")]
 pub(crate) fn finish(
+    end: EmuEnd,
+    state: RunState,
+    layout: &load::Layout,
+    linked: &Linked,
+    compiled: &Compiled,
+    code_base: u64,
+) -> Outcome {
+    finish_with_memory(end, state, layout, linked, compiled, code_base).0
+}
+
+/// [`finish`], giving the run's memory back too (for reuse).
+pub(crate) fn finish_with_memory(
     end: EmuEnd,
     mut state: RunState,
     layout: &load::Layout,
     linked: &Linked,
     compiled: &Compiled,
     code_base: u64,
-) -> Outcome {
+) -> (Outcome, Memory) {
     let locate = |addr: u64| -> Option<Location> {
         let off = addr.checked_sub(code_base)? as usize;
         if off >= compiled.code.len() {
@@ -210,13 +233,14 @@ pub(crate) fn finish(
     };
     let (result, at) = classify(end, &state, layout, &locate);
     let ending = state.rt.conclude(&state.mem, result, at);
-    Outcome {
+    let outcome = Outcome {
         stdout: std::mem::take(&mut state.rt.out.stdout),
         ending,
         steps: state.instructions,
         globals: std::mem::take(&mut state.rt.captured),
         statics: load::capture_statics(&state.mem, linked, layout, &state.capture_statics),
-    }
+    };
+    (outcome, state.mem)
 }
 
 /// Turn how the emulation ended into the shared result/stop vocabulary.
@@ -242,7 +266,7 @@ fn classify(
             Some(HostStop::Library { stop, call }) => (Err(stop), locate(call)),
             None => (Err(Stop::BadJump { target: 0 }), None),
         },
-        EmuEnd::CountExhausted { pc } => (Err(Stop::StepLimit), locate(pc)),
+        EmuEnd::SafetyNet { pc } => (Err(Stop::StepLimit), locate(pc)),
         EmuEnd::Error {
             kind,
             pc,

@@ -13,14 +13,26 @@
 //!
 //! One emulator per worker thread (creating one costs ~0.35 ms; reusing
 //! ~15 µs): [`with_emulator`]. Every run writes new code, so each run
-//! flushes the translation cache, which also makes Unicorn's instruction
-//! count limit (compiled into translated blocks) apply to every run.
+//! flushes the translation cache.
+//!
+//! What keeps the emulated code fast (measured with `perf`, see issue 12):
+//! * no hook covers BCPL memory: the wild-access hook starts where BCPL
+//!   memory ends ([`Emulator::run`]), since Unicorn sends every store to a
+//!   page that a memory hook covers through its slow path;
+//! * no Unicorn instruction count (it is a code hook on every instruction):
+//!   the step budget is the generated code's own, and a wall-clock timeout
+//!   is the safety net;
+//! * the only code hook is on the host page, so only host calls leave the
+//!   translated code.
 
 use std::cell::RefCell;
 
 use runtime::library;
+use runtime::memory::Memory;
 use runtime::{float, sys, Frame, Stop};
-use unicorn_engine::{Arch, HookType, MemType, Mode, Prot, RegisterARM64 as R, Unicorn};
+use unicorn_engine::{
+    Arch, HookType, MemType, Mode, Prot, RegisterARM64 as R, TlbEntry, TlbType, Unicorn,
+};
 
 use super::{EmuEnd, ErrorKind, HostStop, RunState};
 use crate::abi::{self, Slot, SLOTS};
@@ -34,21 +46,38 @@ pub const CTX_ADDR: u64 = 0x2_0001_0000;
 /// Guest machine stack (for `sp`, used only around host calls).
 pub const STACK_ADDR: u64 = 0x3_0000_0000;
 const STACK_SIZE: u64 = 1 << 20;
-const PAGE: u64 = 4096;
+/// Unicorn's page size. Each TLB entry covers a page: with 4 KiB pages,
+/// programs that spread over memory (cobench's 500 coroutine stacks) spent
+/// most of their time refilling the TLB.
+const PAGE: u64 = 65536;
 
 #[derive(Default)]
 struct EmuData {
     run: Option<RunState>,
+    /// One past the last byte of BCPL memory in this run (see
+    /// [`Emulator::new`]'s TLB hook).
+    mem_end: u64,
 }
 
 /// A reusable AArch64 emulator.
 pub struct Emulator {
     uc: Unicorn<'static, EmuData>,
     code_mapped: u64,
-    mem_mapped: u64,
+    /// The host buffer mapped as BCPL memory at guest address 0 (its first
+    /// word's address) and the mapping's size. The mapping outlives a run:
+    /// unmapping costs a TLB page flush per 4 KiB page (16,384 for the
+    /// default 64 MB), about 150M host instructions, more than most runs.
+    mem_mapped: Option<(usize, u64)>,
+    /// BCPL memory handed back after a run ([`Emulator::recycle`]): it is
+    /// the mapped buffer, so the next run of the same size reuses mapping
+    /// and buffer ([`Emulator::memory`]).
+    spare: Option<Memory>,
     /// The block hook that counts instructions, present only while a run
     /// asks for counting (a hook costs a call into Rust per block).
     counter: Option<unicorn_engine::UcHookId>,
+    /// The hook that records the address of a wild access, and the first
+    /// address it covers: the end of BCPL memory (see [`Emulator::run`]).
+    wild: Option<(unicorn_engine::UcHookId, u64)>,
 }
 
 fn xreg(n: u8) -> R {
@@ -100,6 +129,8 @@ impl Emulator {
         let e = |what: &str, err| format!("emulator: {what}: {err:?}");
         let mut uc = Unicorn::new_with_data(Arch::ARM64, Mode::ARM, EmuData::default())
             .map_err(|x| e("create", x))?;
+        uc.ctl_set_page_size(PAGE as u32)
+            .map_err(|x| e("page size", x))?;
         uc.mem_map(HOST_ADDR, PAGE, Prot::READ | Prot::EXEC)
             .map_err(|x| e("map host page", x))?;
         let ret: [u8; 4] = 0xd65f03c0u32.to_le_bytes();
@@ -124,24 +155,60 @@ impl Emulator {
             .map_err(|x| e("map stack", x))?;
         uc.add_code_hook(HOST_ADDR, HOST_ADDR + 4 * SLOTS as u64 - 1, host_hook)
             .map_err(|x| e("hook host page", x))?;
-        uc.add_mem_hook(
-            HookType::MEM_UNMAPPED | HookType::MEM_PROT,
-            1,
-            0,
-            |uc, _t: MemType, addr, _size, _v| {
-                if let Some(run) = uc.get_data_mut().run.as_mut() {
-                    run.bad_address = Some(addr);
-                }
-                false
-            },
-        )
-        .map_err(|x| e("hook unmapped", x))?;
+        // Guest virtual = physical, but BCPL memory's pages enter the TLB
+        // without execute permission. With the default (CPU) TLB the MMU is
+        // off and every page is executable, and Unicorn never marks the TLB
+        // entry of an executable page dirty: every store to BCPL memory then
+        // took the slow path (store_helper -> notdirty_write, with a lookup
+        // of the memory region per store). Only the TLB entry changes: the
+        // regions' own protections still give the usual errors (a fetch from
+        // BCPL memory enters with every permission and fails as FETCH_PROT).
+        uc.ctl_set_tlb_type(TlbType::VIRTUAL)
+            .map_err(|x| e("tlb type", x))?;
+        uc.add_tlb_hook(1, 0, |uc, addr, kind| {
+            let data = addr < uc.get_data().mem_end && kind != MemType::FETCH;
+            Some(TlbEntry {
+                paddr: addr,
+                perms: if data {
+                    Prot::READ | Prot::WRITE
+                } else {
+                    Prot::ALL
+                },
+            })
+        })
+        .map_err(|x| e("hook tlb", x))?;
         Ok(Emulator {
             uc,
             code_mapped: 0,
-            mem_mapped: 0,
+            mem_mapped: None,
+            spare: None,
             counter: None,
+            wild: None,
         })
+    }
+
+    /// Zeroed BCPL memory of `words` words for a run, page-aligned at base
+    /// 0: the buffer of the previous run when it was handed back with
+    /// [`Emulator::recycle`] and has this size (so it is still mapped),
+    /// else a new one.
+    pub fn memory(&mut self, words: usize) -> Memory {
+        match self.spare.take() {
+            Some(mut mem) if mem.len() == words => {
+                zero(&mut mem);
+                mem.gbase = 0;
+                mem
+            }
+            _ => Memory::new_page_aligned(0, words),
+        }
+    }
+
+    /// Keep `mem` (the memory of a finished run) for the next run, if it is
+    /// the buffer that is mapped.
+    pub fn recycle(&mut self, mut mem: Memory) {
+        let size = round_up(mem.len() as u64 * 8);
+        if self.mem_mapped == Some((mem.as_mut_ptr() as usize, size)) {
+            self.spare = Some(mem);
+        }
     }
 
     /// Run `code` (to be placed at [`CODE_ADDR`]) from offset `entry` with
@@ -153,7 +220,7 @@ impl Emulator {
         entry: usize,
         regs: &[(u8, u64)],
         mut state: RunState,
-        count: usize,
+        timeout: std::time::Duration,
         counting: bool,
     ) -> Result<(EmuEnd, RunState), String> {
         let e = |what: &str, err| format!("emulator: {what}: {err:?}");
@@ -176,15 +243,29 @@ impl Emulator {
         // BCPL memory: the runtime's own words, at guest address 0.
         let mem_size = round_up(state.mem.len() as u64 * 8);
         let ptr = state.mem.as_mut_ptr();
-        // SAFETY: `ptr` points to at least `mem_size` bytes (Memory keeps 512
-        // words of slack after a page-aligned start), and the mapping is
-        // removed below before `state` (which owns the buffer) is returned.
-        unsafe {
-            self.uc
-                .mem_map_ptr(0, mem_size, Prot::READ | Prot::WRITE, ptr.cast())
+        if self.mem_mapped != Some((ptr as usize, mem_size)) {
+            if let Some((_, size)) = self.mem_mapped.take() {
+                // Unicorn does not read the buffer when unmapping (it may
+                // have been freed since the last run).
+                self.uc
+                    .mem_unmap(0, size)
+                    .map_err(|x| e("unmap memory", x))?;
+            }
+            // SAFETY: `ptr` points to at least `mem_size` bytes (Memory pads
+            // its buffer to the next 64 KiB boundary, PAGE). The mapping
+            // stays after the run, but no emulation uses it unless a later
+            // run brings the same buffer (checked just above): a buffer that
+            // was freed in between is unmapped first.
+            unsafe {
+                self.uc
+                    .mem_map_ptr(0, mem_size, Prot::READ | Prot::WRITE, ptr.cast())
+            }
+            .map_err(|x| e("map memory", x))?;
+            self.mem_mapped = Some((ptr as usize, mem_size));
         }
-        .map_err(|x| e("map memory", x))?;
-        self.mem_mapped = mem_size;
+        self.uc.get_data_mut().mem_end = mem_size;
+        self.watch_wild_accesses(mem_size)
+            .map_err(|x| e("hook wild accesses", x))?;
         for n in 0..=30u8 {
             self.uc
                 .reg_write(xreg(n), 0)
@@ -220,7 +301,11 @@ impl Emulator {
             }
             _ => {}
         }
-        let result = self.uc.emu_start(CODE_ADDR + entry as u64, 0, 0, count);
+        // No instruction count: Unicorn counts with a code hook on every
+        // instruction. The step budget is the code's own (Count, x26); the
+        // timeout only stops code that escapes it (a broken code generator).
+        let micros = timeout.as_micros().min(u64::MAX as u128) as u64;
+        let result = self.uc.emu_start(CODE_ADDR + entry as u64, 0, micros, 0);
         let pc = self.uc.pc_read().unwrap_or(0);
         let lr = self.uc.reg_read(R::X30).unwrap_or(0);
         let state = self
@@ -229,13 +314,9 @@ impl Emulator {
             .run
             .take()
             .ok_or("emulator lost its run state")?;
-        self.uc
-            .mem_unmap(0, self.mem_mapped)
-            .map_err(|x| e("unmap memory", x))?;
-        self.mem_mapped = 0;
         let end = match result {
             _ if state.stop.is_some() => EmuEnd::Host,
-            Ok(()) => EmuEnd::CountExhausted { pc },
+            Ok(()) => EmuEnd::SafetyNet { pc },
             Err(err) => {
                 use unicorn_engine::uc_error as U;
                 let kind = match err {
@@ -255,6 +336,59 @@ impl Emulator {
         };
         Ok((end, state))
     }
+}
+
+impl Emulator {
+    /// Record the address of unmapped and protected accesses, with a hook
+    /// over the addresses from `from` (the end of BCPL memory) up. The hook
+    /// must not cover BCPL memory itself: Unicorn keeps every page that a
+    /// memory hook covers "not dirty", so each store there would leave the
+    /// translated code for its slow path (`store_helper`/`notdirty_write`,
+    /// with a memory-region lookup per store). BCPL memory is mapped from
+    /// address 0, so no wild access can fall below `from`.
+    fn watch_wild_accesses(&mut self, from: u64) -> Result<(), unicorn_engine::uc_error> {
+        if let Some((id, at)) = self.wild {
+            if at == from {
+                return Ok(());
+            }
+            self.uc.remove_hook(id)?;
+            self.wild = None;
+        }
+        let id = self.uc.add_mem_hook(
+            HookType::MEM_UNMAPPED | HookType::MEM_PROT,
+            from,
+            u64::MAX,
+            |uc, _t: MemType, addr, _size, _v| {
+                if let Some(run) = uc.get_data_mut().run.as_mut() {
+                    run.bad_address = Some(addr);
+                }
+                false
+            },
+        )?;
+        self.wild = Some((id, from));
+        Ok(())
+    }
+}
+
+/// Zero every word of `mem` and its slack up to the end of the mapping. On
+/// Linux the pages are given back to the kernel (`madvise(MADV_DONTNEED)`
+/// on private anonymous memory reads back as zeros), which costs only the
+/// pages the run touched; elsewhere, or if that fails, the words are
+/// written.
+fn zero(mem: &mut Memory) {
+    let size = round_up(mem.len() as u64 * 8) as usize;
+    let ptr = mem.as_mut_ptr();
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `ptr` is aligned to 64 KiB and the buffer that `mem` owns
+        // (private anonymous memory) extends at least to the next 64 KiB
+        // boundary after its last word (Memory::new_page_aligned).
+        if unsafe { libc::madvise(ptr.cast(), size, libc::MADV_DONTNEED) } == 0 {
+            return;
+        }
+    }
+    // SAFETY: as above, `size` bytes from `ptr` belong to the buffer.
+    unsafe { std::ptr::write_bytes(ptr.cast::<u8>(), 0, size) };
 }
 
 /// The code hook on the host page: run the host entry for the slot at

@@ -49,8 +49,9 @@ pub enum EmuEnd {
         pc: u64,
         lr: u64,
     },
-    /// Unicorn's instruction count ran out.
-    CountExhausted { pc: u64 },
+    /// The emulator's wall-clock safety net stopped a run that the
+    /// generated code's own step budget (Count, x26) did not end.
+    SafetyNet { pc: u64 },
 }
 
 /// The classes of emulator errors the engine distinguishes.

@@ -203,6 +203,38 @@ pub enum Ins {
     ConstK(i64, u32),
 }
 
+impl Ins {
+    /// Whether control may go elsewhere than to the next instruction
+    /// (faults aside): the last instruction of a block (see [`Image::rem`]).
+    pub fn ends_block(self) -> bool {
+        matches!(
+            self,
+            Ins::J(_)
+                | Ins::Jrel(..)
+                | Ins::Jrel0(..)
+                | Ins::Jge0m(_)
+                | Ins::Jfrel(..)
+                | Ins::Jfrel0(..)
+                | Ins::Swb(_)
+                | Ins::Swl(_)
+                | Ins::K(_)
+                | Ins::Kpg(..)
+                | Ins::Rtn
+                | Ins::Goto
+                | Ins::Chgco
+                | Ins::Mdiv
+                | Ins::Sys
+                | Ins::Brk
+                | Ins::FellOff
+                | Ins::AtblJrel(..)
+                | Ins::AtblpJrel(..)
+                | Ins::IkpJrel0(..)
+                | Ins::LpJrel0(..)
+                | Ins::ConstK(..)
+        )
+    }
+}
+
 /// The superinstruction for the pair `x; y`, if there is one.
 fn fuse(x: Ins, y: Ins) -> Option<Ins> {
     Some(match (x, y) {
@@ -236,6 +268,14 @@ pub struct Image {
     /// when the pair fuses; fused[i+1] is still the plain instruction, so a
     /// jump to i+1 behaves as before.
     pub fused: Vec<Ins>,
+    /// Per instruction: the steps from it to the end of its block, that is
+    /// up to and including the next instruction that may transfer control
+    /// elsewhere than to the next one (a jump, call, return, switch, `sys`,
+    /// `FellOff`). The fast loop charges these steps when control arrives
+    /// at an instruction by a transfer, so it checks the budget once per
+    /// block; a run that stops inside a block gets back what it did not
+    /// execute, so step counts stay exact.
+    pub rem: Vec<u32>,
     /// Per instruction: module index and index in the module's `instrs`
     /// ([`FELL_OFF_END`] for the sentinel after a module's code).
     locs: Vec<(u32, u32)>,
@@ -254,6 +294,7 @@ impl Image {
         let mut img = Image {
             code: Vec::new(),
             fused: Vec::new(),
+            rem: Vec::new(),
             locs: Vec::new(),
             labels: Vec::new(),
             swb: Vec::new(),
@@ -455,6 +496,12 @@ impl Image {
             img.locs.push((mi as u32, FELL_OFF_END));
             img.labels.push(l_labels);
         }
+        img.rem = vec![1; img.code.len()];
+        for i in (0..img.code.len().saturating_sub(1)).rev() {
+            if !img.code[i].ends_block() {
+                img.rem[i] = img.rem[i + 1].saturating_add(1);
+            }
+        }
         img.fused = img.code.clone();
         for i in 1..img.code.len() {
             if let Some(f) = fuse(img.code[i - 1], img.code[i]) {
@@ -610,6 +657,9 @@ enum Event {
     Sys { np: i64 },
     /// Something ended the run.
     Stop(Stop),
+    /// Fewer steps are left than the block at `pc` has: go on in the
+    /// careful loop (which ends the run within that block).
+    Careful,
 }
 
 /// The registers of the abstract machine (sial.md s.1.2); `pc` is an
@@ -652,7 +702,7 @@ fn execute(
     debug_assert_eq!(mem.base(), 0);
     loop {
         let gbase = mem.gbase;
-        match run_until_event(
+        let mut event = run_until_event::<false>(
             img,
             mem.words_mut(),
             gbase,
@@ -660,7 +710,19 @@ fn execute(
             fuel,
             gsize,
             &mut rt.host_r2,
-        ) {
+        );
+        if let Event::Careful = event {
+            event = run_until_event::<true>(
+                img,
+                mem.words_mut(),
+                gbase,
+                regs,
+                fuel,
+                gsize,
+                &mut rt.host_r2,
+            );
+        }
+        match event {
             Event::Exit(code) => return Ok(code),
             Event::Host { index, np } => {
                 // The frame is built; the host function runs to completion.
@@ -672,6 +734,7 @@ fn execute(
                 regs.pc += 1;
             }
             Event::Stop(s) => return Err(s),
+            Event::Careful => return Err(Stop::StepLimit),
         }
         if rt.out.overflowed {
             // Report the call that wrote too much.
@@ -687,7 +750,7 @@ fn execute(
 /// and the end of the run.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-fn run_until_event(
+fn run_until_event<const CAREFUL: bool>(
     img: &Image,
     m: &mut [i64],
     gbase: i64,
@@ -706,12 +769,49 @@ fn run_until_event(
         mut p,
         mut pc,
     } = *regs;
+    let rem = &img.rem[..];
+    debug_assert!(code.len() == fused.len() && code.len() == rem.len() && pc < code.len());
     let mut left = *fuel;
+    // Charge the block entered at `pc` (see `Image::rem`).
+    if !CAREFUL {
+        let k = rem[pc] as u64;
+        if left < k {
+            return Event::Careful;
+        }
+        left -= k;
+    }
     let code_index = |target: i64| -> Option<usize> {
         let i = target.wrapping_sub(CODE_BASE);
         ((i as u64) < code.len() as u64).then_some(i as usize)
     };
     let event = 'run: loop {
+        // Transfer control to instruction `t` (a valid index), charging the
+        // steps of the block that starts there; with too few steps left,
+        // leave for the careful loop, which counts them one by one.
+        macro_rules! goto {
+            ($t:expr) => {{
+                let t: usize = $t;
+                if !CAREFUL {
+                    // SAFETY: every `t` is a decoded label index or checked
+                    // by `code_index`, so t < code.len() == rem.len().
+                    let k = unsafe { *rem.get_unchecked(t) } as u64;
+                    if left < k {
+                        pc = t;
+                        break 'run Event::Careful;
+                    }
+                    left -= k;
+                }
+                pc = t;
+                continue 'run;
+            }};
+        }
+        // A conditional jump to `t`; otherwise on to the next block.
+        macro_rules! branch {
+            ($cond:expr, $t:expr) => {{
+                let t = if $cond { $t as usize } else { pc + 1 };
+                goto!(t)
+            }};
+        }
         // Load and store a word; a miss leaves the loop as BadAddress.
         macro_rules! rd {
             ($addr:expr) => {{
@@ -741,10 +841,9 @@ fn run_until_event(
             ($target:expr) => {{
                 let t: i64 = $target;
                 match code_index(t) {
-                    Some(i) => pc = i,
+                    Some(i) => goto!(i),
                     None => fault!(Stop::BadJump { target: t }),
                 }
-                continue 'run;
             }};
         }
         // Call `entry` with first argument `arg` and new frame P+n (s.5.2).
@@ -759,8 +858,7 @@ fn run_until_event(
                 if let Some(t) = code_index(entry) {
                     p = np;
                     a = arg;
-                    pc = t;
-                    continue 'run;
+                    goto!(t);
                 }
                 let h = entry.wrapping_sub(HOST_BASE);
                 if (h as u64) < LIBRARY.len() as u64 {
@@ -784,24 +882,32 @@ fn run_until_event(
             }};
         }
 
-        // A superinstruction needs two steps of budget; with less, run the
-        // plain instruction so that the step limit falls exactly.
-        let ins = if left >= 2 {
-            fused[pc]
-        } else if left == 1 {
-            code[pc]
+        // The fast loop runs superinstructions on steps charged per block;
+        // the careful one runs plain instructions, one step each, so that
+        // the step limit falls exactly.
+        let ins = if CAREFUL {
+            if left == 0 {
+                fault!(Stop::StepLimit);
+            }
+            left -= 1;
+            // SAFETY: as for `fused` below.
+            unsafe { code.get_unchecked(pc) }
         } else {
-            fault!(Stop::StepLimit);
+            // SAFETY: pc < code.len() == fused.len(): every jump target is
+            // checked (decoded labels, `code_index`), and pc + 1 follows only
+            // an instruction that is not the last of the code, which is
+            // `FellOff` (it never falls through).
+            unsafe { fused.get_unchecked(pc) }
         };
-        left -= 1;
         // The second half of a superinstruction: one more step, next pc.
         macro_rules! second {
             () => {{
-                left -= 1;
                 pc += 1;
             }};
         }
-        match ins {
+        // Matching on the place (not a copy) loads each arm's operands in
+        // that arm only.
+        match *ins {
             // s.3.1 l/lm/lw/lf/lll/llg/lstr: A := constant (folded at load)
             Ins::Const(k) => a = k,
             // s.3.1 lp: A := P!n
@@ -932,17 +1038,15 @@ fn run_until_event(
                     }
                     j = if a < k { 2 * j + 1 } else { 2 * j };
                 }
-                pc = target as usize;
-                continue 'run;
+                goto!(target as usize);
             }
             // s.7.1 swl: if 0 <= A < n jump to L(A), else default
             Ins::Swl(t) => {
                 let (default, labels) = &img.swl[t as usize];
-                pc = match usize::try_from(a).ok().and_then(|i| labels.get(i)) {
+                goto!(match usize::try_from(a).ok().and_then(|i| labels.get(i)) {
                     Some(l) => *l as usize,
                     None => *default as usize,
-                };
-                continue 'run;
+                });
             }
             // s.3.5 register moves
             Ins::Xch => std::mem::swap(&mut a, &mut b),
@@ -964,10 +1068,7 @@ fn run_until_event(
                 a = k;
             }
             // s.3.2 j
-            Ins::J(t) => {
-                pc = t as usize;
-                continue 'run;
-            }
+            Ins::J(t) => goto!(t as usize),
             // s.3.2, s.5.3 rtn
             Ins::Rtn => ret!(),
             // s.3.2 goto: PC := A, P unchanged
@@ -994,24 +1095,15 @@ fn run_until_event(
             }
             // s.3.2 jeq..jge: jump if B rel A
             Ins::Jrel(rel, t) => {
-                if rel.int(b, a) {
-                    pc = t as usize;
-                    continue 'run;
-                }
+                branch!(rel.int(b, a), t);
             }
             // s.3.2 jeq0..jge0: jump if A rel 0
             Ins::Jrel0(rel, t) => {
-                if rel.int(a, 0) {
-                    pc = t as usize;
-                    continue 'run;
-                }
+                branch!(rel.int(a, 0), t);
             }
             // s.3.2 jge0m: jump to mlab if A >= 0
             Ins::Jge0m(t) => {
-                if a >= 0 {
-                    pc = t as usize;
-                    continue 'run;
-                }
+                branch!(a >= 0, t);
             }
             // s.3.9 brk: fault 2
             Ins::Brk => fault!(Stop::abort(2)),
@@ -1062,16 +1154,10 @@ fn run_until_event(
             Ins::Frel0(rel) => a = truth(rel.float(a, 0)),
             // s.3.7 jfeq..jfge, jfeq0..jfge0
             Ins::Jfrel(rel, t) => {
-                if rel.float(b, a) {
-                    pc = t as usize;
-                    continue 'run;
-                }
+                branch!(rel.float(b, a), t);
             }
             Ins::Jfrel0(rel, t) => {
-                if rel.float(a, 0) {
-                    pc = t as usize;
-                    continue 'run;
-                }
+                branch!(rel.float(a, 0), t);
             }
             // s.3.5 res: R := A; ldres: A := R
             Ins::Res => r = a,
@@ -1140,19 +1226,13 @@ fn run_until_event(
                 b = a;
                 a = k;
                 second!();
-                if rel.int(b, a) {
-                    pc = t as usize;
-                    continue 'run;
-                }
+                branch!(rel.int(b, a), t);
             }
             Ins::AtblpJrel(n, rel, t) => {
                 b = a;
                 a = rd!(p.wrapping_add(n as i64));
                 second!();
-                if rel.int(b, a) {
-                    pc = t as usize;
-                    continue 'run;
-                }
+                branch!(rel.int(b, a), t);
             }
             Ins::ConstSp(k, n) => {
                 a = k;
@@ -1206,18 +1286,12 @@ fn run_until_event(
                 a = rd!(addr).wrapping_add(k);
                 wr!(addr, a);
                 second!();
-                if rel.int(a, 0) {
-                    pc = t as usize;
-                    continue 'run;
-                }
+                branch!(rel.int(a, 0), t);
             }
             Ins::LpJrel0(n, rel, t) => {
                 a = rd!(p.wrapping_add(n as i64));
                 second!();
-                if rel.int(a, 0) {
-                    pc = t as usize;
-                    continue 'run;
-                }
+                branch!(rel.int(a, 0), t);
             }
             Ins::ConstK(entry, n) => {
                 a = entry;
@@ -1227,6 +1301,10 @@ fn run_until_event(
         }
         pc += 1;
     };
+    if !CAREFUL && !matches!(event, Event::Careful) {
+        // Give back the steps charged for the rest of the block.
+        left += rem[pc] as u64 - 1;
+    }
     *regs = Registers { a, b, c, r, p, pc };
     *fuel = left;
     event

@@ -33,12 +33,16 @@ impl Memory {
         }
     }
 
-    /// Like [`Memory::new`], with the first word on a 4096-byte boundary, so
-    /// that an emulator can map exactly these words as guest memory.
+    /// Like [`Memory::new`], with the first word on a 64 KiB boundary and
+    /// zero words after the last one up to the next 64 KiB boundary, so
+    /// that an emulator can map exactly this buffer as guest memory with
+    /// pages of up to 64 KiB (those slack words are not part of memory).
     pub fn new_page_aligned(base: i64, size: usize) -> Memory {
-        let words = vec![0i64; size + 512];
+        const ALIGN_WORDS: usize = 65536 / 8;
+        let padded = size.div_ceil(ALIGN_WORDS) * ALIGN_WORDS;
+        let words = vec![0i64; padded + ALIGN_WORDS];
         let addr = words.as_ptr() as usize;
-        let offset = (4096 - addr % 4096) % 4096 / 8;
+        let offset = (65536 - addr % 65536) % 65536 / 8;
         Memory {
             words,
             offset,
@@ -199,7 +203,7 @@ mod tests {
     #[test]
     fn page_aligned_memory_behaves_the_same() {
         let mut m = Memory::new_page_aligned(10, 100);
-        assert_eq!(m.as_mut_ptr() as usize % 4096, 0);
+        assert_eq!(m.as_mut_ptr() as usize % 65536, 0);
         m.set(10, 7).unwrap();
         m.set(109, 9).unwrap();
         assert_eq!(m.words()[0], 7);
