@@ -74,8 +74,11 @@ pub enum Host {
     Fault = 2,
     /// Fault 4 at a checked fetch of target x9 (stops).
     BadPc = 3,
-    /// A jump to x9, which is not translated code (stops).
-    BadJump = 4,
+    /// A dynamic transfer to x9, which has no translated code: the host
+    /// translates the code there (as the reference would execute whatever
+    /// bytes are there) and returns its native address in x9, or stops
+    /// (a target outside memory is a bad jump; opcode 0 is fault 1).
+    Miss = 4,
     /// MDIV: x0 := muldiv(x9, x10, x11), x9 := the remainder.
     Muldiv = 5,
     /// d0 := fmod32(d0, d1) (FLTOP mod, single precision).
@@ -84,23 +87,19 @@ pub enum Host {
     FlMk = 7,
     /// SELST with x9 = op | len << 8 | sh << 16 on address x0, operand x1.
     Selst = 8,
-    /// Control reached byte address x9, which does not decode as an
-    /// instruction (stops: fault 1 at an opcode 0, else a bad jump).
-    Undecodable = 9,
 }
 
 impl Host {
-    pub const ALL: [Host; 10] = [
+    pub const ALL: [Host; 9] = [
         Host::Event,
         Host::Sys,
         Host::Fault,
         Host::BadPc,
-        Host::BadJump,
+        Host::Miss,
         Host::Muldiv,
         Host::Fmod,
         Host::FlMk,
         Host::Selst,
-        Host::Undecodable,
     ];
 
     /// Byte offset of the slot from ST.

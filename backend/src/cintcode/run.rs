@@ -22,8 +22,10 @@ use std::time::{Duration, Instant};
 use ::cintcode::Object;
 use runtime::cin_load::{self, CinLayout, CinLinked};
 use runtime::load::RunConfig;
+#[cfg(not(target_arch = "aarch64"))]
 use runtime::memory::Memory;
 use runtime::outcome::{Ending, Outcome};
+#[cfg(not(target_arch = "aarch64"))]
 use runtime::{Runtime, Stop};
 
 use super::translate::{translate, Translated};
@@ -125,6 +127,7 @@ fn execute(
     Err("the Cintcode level of the a64 engine runs under the emulator only; native execution on aarch64 hosts is not built yet".into())
 }
 
+#[cfg(not(target_arch = "aarch64"))]
 /// Fault 4 at a checked fetch (s.1.3): `Gn unassigned` for globword + n.
 fn bad_pc(pc: i64, gsize: i64) -> Stop {
     let n = pc.wrapping_sub(runtime::library::GLOBWORD);
@@ -138,6 +141,7 @@ fn bad_pc(pc: i64, gsize: i64) -> Stop {
     }
 }
 
+#[cfg(not(target_arch = "aarch64"))]
 /// BCPL shifts (s.3.9): counts outside -63..63 give 0, negative reverses.
 fn lsh(v: i64, n: i64) -> i64 {
     if !(-63..=63).contains(&n) {
@@ -149,10 +153,12 @@ fn lsh(v: i64, n: i64) -> i64 {
     }
 }
 
+#[cfg(not(target_arch = "aarch64"))]
 fn rsh(v: i64, n: i64) -> i64 {
     lsh(v, n.wrapping_neg().clamp(-64, 64))
 }
 
+#[cfg(not(target_arch = "aarch64"))]
 /// SELST (s.8.3) for the operators the translator leaves to the host:
 /// vecap, the float operators, div, rem and the shifts.
 fn selst(mem: &mut Memory, a: i64, b: i64, spec: u64) -> Result<(), Stop> {
@@ -203,9 +209,12 @@ mod emu {
     use unicorn_engine::{Arch, HookType, MemType, Mode, Prot, RegisterARM64 as R, Unicorn};
 
     use crate::cintcode::regs;
+    use crate::cintcode::translate::translate_fragment;
     use crate::cintcode::{Host, COUNT_ON_SLOT};
 
     const PAGE: u64 = 4096;
+    /// Room after the translation for code translated at run time.
+    const CODE_RESERVE: u64 = 4 << 20;
 
     fn round_up(n: u64) -> u64 {
         n.div_ceil(PAGE).max(1) * PAGE
@@ -263,6 +272,14 @@ mod emu {
         stop: Option<(Result<i64, Stop>, i64)>,
         bad_address: Option<u64>,
         instructions: u64,
+        mutations: HashSet<Mutation>,
+        /// Code translated at run time: where the next fragment goes, the
+        /// end of the mapped code region, byte address -> native offset,
+        /// and (native offset, byte address) in native order.
+        code_end: u64,
+        code_cap: u64,
+        extra: std::collections::HashMap<i64, u32>,
+        fragments: Vec<(u32, i64)>,
     }
 
     impl State {
@@ -287,8 +304,70 @@ mod emu {
         }
 
         fn site(&self, lr: u64) -> i64 {
-            let off = lr.wrapping_sub(CODE_ADDR).wrapping_sub(4) as u32;
+            self.instr_at(lr.wrapping_sub(CODE_ADDR).wrapping_sub(4))
+        }
+
+        /// The byte address of the instruction whose code holds native
+        /// offset `off` (-1 if none).
+        fn instr_at(&self, off: u64) -> i64 {
+            let off = off as u32;
+            if let Some(&a) = self.translated.sites.get(&off) {
+                return a;
+            }
+            if off as usize >= self.translated.code.len() {
+                let i = self.fragments.partition_point(|e| e.0 <= off);
+                return i.checked_sub(1).map_or(-1, |i| self.fragments[i].1);
+            }
             self.translated.instr_at(off).unwrap_or(-1)
+        }
+
+        /// A fetch at `target` that fails with `stop`, after the fetch
+        /// cycle's Count and budget checks (s.1.3), as the reference does.
+        fn fetch_fault(&mut self, now: u64, stop: Stop) -> Stop {
+            self.sync(now);
+            if self.count >= 0 {
+                if self.count == 0 {
+                    return Stop::abort(3);
+                }
+                self.count -= 1;
+            }
+            if self.left == 0 {
+                return Stop::StepLimit;
+            }
+            self.left -= 1;
+            stop
+        }
+
+        /// Translate the code at byte address `t` (not yet translated):
+        /// the guest offset and bytes to write, or `None` when nothing
+        /// decodes there.
+        fn fragment(&mut self, t: i64) -> Result<Option<(u64, Vec<u8>)>, String> {
+            let words = self.mem.words();
+            // SAFETY: the words are plain i64s; viewing them as bytes (in
+            // the host's order, little-endian like BCPL memory) is sound.
+            let bytes =
+                unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 8) };
+            let known =
+                |a: i64| self.translated.native_of(a).is_some() || self.extra.contains_key(&a);
+            let Some((code, emitted, sites)) =
+                translate_fragment(bytes, t, &known, 4096, &self.mutations)?
+            else {
+                return Ok(None);
+            };
+            let off = self.code_end;
+            if off + code.len() as u64 > self.code_cap {
+                return Err("no room left for code translated at run time".into());
+            }
+            let base = off as u32;
+            for e in &emitted {
+                self.extra.insert(e.addr, base + e.native);
+                self.fragments.push((base + e.native, e.addr));
+            }
+            for (k, v) in sites {
+                self.translated.sites.insert(base + k, v);
+            }
+            self.code_end = round_up(off + code.len() as u64);
+            Ok(Some((off, code)))
         }
     }
 
@@ -352,9 +431,10 @@ mod emu {
             bytes: &[u8],
             prot: Prot,
             code: bool,
-        ) -> Result<(), String> {
+        ) -> Result<u64, String> {
             let e = |what: &str, err| format!("emulator: {what}: {err:?}");
-            let size = round_up(bytes.len() as u64);
+            let reserve = if code { CODE_RESERVE } else { 0 };
+            let size = round_up(bytes.len() as u64 + reserve);
             let mapped = if code {
                 &mut self.code_mapped
             } else {
@@ -369,7 +449,8 @@ mod emu {
                 self.uc.mem_map(addr, size, prot).map_err(|x| e("map", x))?;
                 *mapped = size;
             }
-            self.uc.mem_write(addr, bytes).map_err(|x| e("write", x))
+            self.uc.mem_write(addr, bytes).map_err(|x| e("write", x))?;
+            Ok(*mapped)
         }
 
         fn run(
@@ -382,7 +463,8 @@ mod emu {
         ) -> Result<Ended, String> {
             let e = |what: &str, err| format!("emulator: {what}: {err:?}");
             let code = std::mem::take(&mut state.translated.code);
-            self.map_region(CODE_ADDR, &code, Prot::READ | Prot::EXEC, true)?;
+            state.code_cap = self.map_region(CODE_ADDR, &code, Prot::READ | Prot::EXEC, true)?;
+            state.code_end = round_up(code.len() as u64);
             state.translated.code = code;
             let table: Vec<u8> = state
                 .translated
@@ -477,6 +559,7 @@ mod emu {
         let mut stop: Option<(Result<i64, Stop>, i64)> = None;
         let mut write: Vec<(R, u64)> = Vec::new();
         let mut count_on = None;
+        let mut code_write: Option<(u64, Vec<u8>)> = None;
         match Host::ALL.get(slot) {
             Some(Host::Event) => {
                 run.sync(count_reg);
@@ -521,9 +604,34 @@ mod emu {
             Some(Host::BadPc) => {
                 stop = Some((Err(bad_pc(x9 as i64, run.gsize)), run.site(lr)));
             }
-            Some(Host::BadJump) => {
+            Some(Host::Miss) => {
                 let t = x9 as i64;
-                stop = Some((Err(Stop::BadJump { target: t }), t));
+                if t < 0 || (t >> 3) >= run.mem.len() as i64 {
+                    let s = run.fetch_fault(count_reg, Stop::BadJump { target: t });
+                    stop = Some((Err(s), t));
+                } else if let Some(&n) = run.extra.get(&t) {
+                    write.push((R::X9, CODE_ADDR + n as u64));
+                } else {
+                    match run.fragment(t) {
+                        Ok(Some((off, code))) => {
+                            let n = run.extra.get(&t).copied().unwrap_or(0);
+                            write.push((R::X9, CODE_ADDR + n as u64));
+                            code_write = Some((CODE_ADDR + off, code));
+                        }
+                        Ok(None) => {
+                            let byte = run
+                                .mem
+                                .get(t >> 3)
+                                .map(|w| (w as u64 >> ((t & 7) * 8)) as u8);
+                            let s = match byte {
+                                Ok(0) => Stop::abort(1),
+                                _ => Stop::BadJump { target: t },
+                            };
+                            stop = Some((Err(run.fetch_fault(count_reg, s)), t));
+                        }
+                        Err(_) => stop = Some((Err(Stop::BadJump { target: t }), t)),
+                    }
+                }
             }
             Some(Host::Muldiv) => {
                 let (q, r) = runtime::sys::muldiv(x9 as i64, x10 as i64, x11 as i64);
@@ -543,18 +651,6 @@ mod emu {
                     stop = Some((Err(s), run.site(lr)));
                 }
             }
-            Some(Host::Undecodable) => {
-                let t = x9 as i64;
-                let byte = run
-                    .mem
-                    .get(t >> 3)
-                    .map(|w| (w as u64 >> ((t & 7) * 8)) as u8);
-                let s = match byte {
-                    Ok(0) => Stop::abort(1),
-                    _ => Stop::BadJump { target: t },
-                };
-                stop = Some((Err(s), t));
-            }
             None => {
                 stop = Some((
                     Err(Stop::BadJump {
@@ -570,6 +666,9 @@ mod emu {
         }
         for (r, v) in write {
             let _ = uc.reg_write(r, v);
+        }
+        if let Some((at, code)) = code_write {
+            let _ = uc.mem_write(at, &code);
         }
         if let Some(on) = count_on {
             let _ = uc.mem_write(CTX_ADDR + COUNT_ON_SLOT as u64, &(on as u64).to_le_bytes());
@@ -649,6 +748,11 @@ mod emu {
             stop: None,
             bad_address: None,
             instructions: 0,
+            mutations: opts.mutations.clone(),
+            code_end: 0,
+            code_cap: 0,
+            extra: Default::default(),
+            fragments: Vec::new(),
         };
         // Unicorn's own instruction count is only a safety net.
         let count = if config.step_limit == 0 {
@@ -673,10 +777,7 @@ mod emu {
         let (result, ipc) = match state.stop.take() {
             Some(s) => s,
             None => {
-                let ipc = state
-                    .translated
-                    .instr_at(pc.wrapping_sub(CODE_ADDR) as u32)
-                    .unwrap_or(-1);
+                let ipc = state.instr_at(pc.wrapping_sub(CODE_ADDR));
                 match result {
                     Ok(()) => (Err(Stop::StepLimit), ipc),
                     Err(err) => {

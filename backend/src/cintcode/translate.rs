@@ -174,8 +174,7 @@ struct Common {
     event: DynamicLabel,
     fault: DynamicLabel,
     badpc: DynamicLabel,
-    badjump: DynamicLabel,
-    undecodable: DynamicLabel,
+    miss: DynamicLabel,
     checked: DynamicLabel,
     dispatch: DynamicLabel,
     goto: DynamicLabel,
@@ -186,7 +185,9 @@ struct Tr<'a> {
     flow: Flow<'a>,
     muts: &'a HashSet<Mutation>,
     labels: HashMap<i64, DynamicLabel>,
-    undecodable: BTreeMap<i64, DynamicLabel>,
+    /// Targets with no instruction of this translation: reached through
+    /// the dispatch routine.
+    elsewhere: BTreeMap<i64, DynamicLabel>,
     stubs: Vec<(DynamicLabel, Stub, i64)>,
     sites: HashMap<u32, i64>,
     c: Common,
@@ -229,17 +230,18 @@ impl Tr<'_> {
         self.muts.contains(&m)
     }
 
-    /// The label of the code at byte address `addr` (an undecodable stub
-    /// when no instruction was translated there).
+    /// The label of the code at byte address `addr` (a stub that goes
+    /// through the dispatch routine when this translation has no
+    /// instruction there).
     fn label(&mut self, addr: i64) -> DynamicLabel {
         if let Some(&l) = self.labels.get(&addr) {
             return l;
         }
-        if let Some(&l) = self.undecodable.get(&addr) {
+        if let Some(&l) = self.elsewhere.get(&addr) {
             return l;
         }
         let l = self.ops.new_dynamic_label();
-        self.undecodable.insert(addr, l);
+        self.elsewhere.insert(addr, l);
         l
     }
 
@@ -293,14 +295,12 @@ impl Tr<'_> {
     fn common(&mut self) {
         let c = &self.c;
         let ops = &mut self.ops;
-        let (event, fault, badpc, badjump, undecodable) =
-            (c.event, c.fault, c.badpc, c.badjump, c.undecodable);
+        let (event, fault, badpc, miss) = (c.event, c.fault, c.badpc, c.miss);
         let (checked, dispatch, goto) = (c.checked, c.dispatch, c.goto);
         let ev = Host::Event.offset();
         let fa = Host::Fault.offset();
         let bp = Host::BadPc.offset();
-        let bj = Host::BadJump.offset();
-        let ud = Host::Undecodable.offset();
+        let mi = Host::Miss.offset();
         a64!(ops
             // Offset 0 is never an instruction (table entry 0 means none).
             ; brk #0
@@ -313,12 +313,6 @@ impl Tr<'_> {
             ; =>badpc
             ; ldr X(HOST), [X(ST), #bp]
             ; br X(HOST)
-            ; =>badjump
-            ; ldr X(HOST), [X(ST), #bj]
-            ; br X(HOST)
-            ; =>undecodable
-            ; ldr X(HOST), [X(ST), #ud]
-            ; br X(HOST)
             // GOTO: checked only while Count >= 0 (s.3.5).
             ; =>goto
             ; ldr X(T2), [X(ST), #COUNT_ON_SLOT]
@@ -330,11 +324,17 @@ impl Tr<'_> {
             ; =>dispatch
             ; sub X(T2), X(T0), X(TABLE_LO)
             ; cmp X(T2), X(TABLE_LEN)
-            ; b.hs =>badjump
+            ; b.hs =>miss
             ; ldr W(T3), [X(TABLE), X(T2), lsl #2]
-            ; cbz W(T3), =>badjump
+            ; cbz W(T3), =>miss
             ; add X(T3), X(CODE), X(T3)
             ; br X(T3)
+            // No translated code there: the host translates it (or stops)
+            // and returns its native address in x9.
+            ; =>miss
+            ; ldr X(HOST), [X(ST), #mi]
+            ; blr X(HOST)
+            ; br X(T0)
         );
     }
 
@@ -1099,34 +1099,30 @@ fn global(op: u8, ins: &Instr) -> i64 {
     }
 }
 
-/// Translate the linked program laid out by `layout`.
-pub fn translate(
-    linked: &CinLinked,
-    layout: &CinLayout,
+/// Native code for groups of instructions (section index, byte address of
+/// the base their offsets are relative to, the instructions in address
+/// order): the code, the instructions with their native offsets, and the
+/// host-call sites.
+type Emission = (Vec<u8>, Vec<Emitted>, HashMap<u32, i64>);
+
+fn emit(
+    groups: &[(usize, i64, Vec<Instr>)],
     mutations: &HashSet<Mutation>,
-) -> Result<Translated, String> {
-    let flow = Flow { muts: mutations };
-    let sections: Vec<(i64, BTreeMap<u32, Instr>)> = linked
-        .sections
-        .iter()
-        .zip(&layout.bases)
-        .map(|(s, &b)| (b * 8, discover(s, &flow)))
-        .collect();
+) -> Result<Emission, String> {
     let mut ops = Ops::new(0);
     let c = Common {
         event: ops.new_dynamic_label(),
         fault: ops.new_dynamic_label(),
         badpc: ops.new_dynamic_label(),
-        badjump: ops.new_dynamic_label(),
-        undecodable: ops.new_dynamic_label(),
+        miss: ops.new_dynamic_label(),
         checked: ops.new_dynamic_label(),
         dispatch: ops.new_dynamic_label(),
         goto: ops.new_dynamic_label(),
     };
     let mut labels = HashMap::new();
-    for (base, instrs) in &sections {
-        for at in instrs.keys() {
-            labels.insert(base + *at as i64, ops.new_dynamic_label());
+    for (_, base, instrs) in groups {
+        for ins in instrs {
+            labels.insert(base + ins.at as i64, ops.new_dynamic_label());
         }
     }
     let mut tr = Tr {
@@ -1134,15 +1130,14 @@ pub fn translate(
         flow: Flow { muts: mutations },
         muts: mutations,
         labels,
-        undecodable: BTreeMap::new(),
+        elsewhere: BTreeMap::new(),
         stubs: Vec::new(),
         sites: HashMap::new(),
         c,
     };
     tr.common();
     let mut emitted = Vec::new();
-    for (k, (base, instrs)) in sections.iter().enumerate() {
-        let list: Vec<&Instr> = instrs.values().collect();
+    for (k, base, list) in groups {
         for (i, ins) in list.iter().enumerate() {
             let addr = base + ins.at as i64;
             let l = tr.labels[&addr];
@@ -1169,24 +1164,44 @@ pub fn translate(
             emitted.push(Emitted {
                 native,
                 addr,
-                section: k,
-                instr: (*ins).clone(),
+                section: *k,
+                instr: ins.clone(),
             });
         }
     }
     tr.flush_stubs();
-    for (addr, l) in std::mem::take(&mut tr.undecodable) {
-        let ud = tr.c.undecodable;
+    // Targets with no instruction here go through the dispatch routine
+    // (which translates them at run time if need be).
+    for (addr, l) in std::mem::take(&mut tr.elsewhere) {
+        let dispatch = tr.c.dispatch;
         let ops = &mut tr.ops;
         a64!(ops ; =>l);
         load_imm(ops, T0, addr);
-        a64!(ops ; b =>ud);
+        a64!(ops ; b =>dispatch);
     }
     let sites = std::mem::take(&mut tr.sites);
     let code = tr
         .ops
         .finalize()
         .map_err(|e| format!("cintcode translation: {e:?}"))?;
+    Ok((code, emitted, sites))
+}
+
+/// Translate the linked program laid out by `layout`.
+pub fn translate(
+    linked: &CinLinked,
+    layout: &CinLayout,
+    mutations: &HashSet<Mutation>,
+) -> Result<Translated, String> {
+    let flow = Flow { muts: mutations };
+    let groups: Vec<(usize, i64, Vec<Instr>)> = linked
+        .sections
+        .iter()
+        .zip(&layout.bases)
+        .enumerate()
+        .map(|(k, (s, &b))| (k, b * 8, discover(s, &flow).into_values().collect()))
+        .collect();
+    let (code, emitted, sites) = emit(&groups, mutations)?;
     let (table_lo, table) = super::map::build_table(linked, layout, &emitted);
     Ok(Translated {
         code,
@@ -1195,4 +1210,47 @@ pub fn translate(
         table,
         sites,
     })
+}
+
+/// Section index of the instructions of a run-time fragment.
+pub const FRAGMENT: usize = usize::MAX;
+
+/// Translate, at run time, the code reachable from byte address `start` of
+/// memory (`bytes` is all of BCPL memory as bytes), stopping at addresses
+/// `known` already has code for and after `limit` instructions. Offsets
+/// of the result are relative to the fragment's start. `None` when
+/// nothing decodes at `start`.
+pub fn translate_fragment(
+    bytes: &[u8],
+    start: i64,
+    known: &dyn Fn(i64) -> bool,
+    limit: usize,
+    mutations: &HashSet<Mutation>,
+) -> Result<Option<Emission>, String> {
+    let flow = Flow { muts: mutations };
+    let mut found = BTreeMap::new();
+    let mut work = vec![start];
+    while let Some(t) = work.pop() {
+        if found.len() >= limit
+            || !(0..bytes.len() as i64).contains(&t)
+            || t > u32::MAX as i64
+            || found.contains_key(&t)
+            || (t != start && known(t))
+        {
+            continue;
+        }
+        let Ok(ins) = decode(bytes, t as u32) else {
+            continue;
+        };
+        work.extend(flow.targets(&ins));
+        if let Some(n) = flow.next(&ins) {
+            work.push(n as i64);
+        }
+        found.insert(t, ins);
+    }
+    if !found.contains_key(&start) {
+        return Ok(None);
+    }
+    let groups = [(FRAGMENT, 0, found.into_values().collect())];
+    emit(&groups, mutations).map(Some)
 }
