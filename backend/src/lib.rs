@@ -5,6 +5,8 @@
 //!   C-ABI bridge to host functions;
 //! * [`codegen`]: Sial to AArch64 machine code with dynasmrt;
 //! * [`exec`]: executors (Unicorn in-process; native on aarch64 hosts);
+//! * [`cintcode`]: the Cintcode level: 64-bit Cintcode to AArch64, run
+//!   under the emulator (the `a64` engine's `run_cintcode`);
 //! * [`engine`]: the `a64` engine (compile, load, run, classify);
 //! * [`listing`]: Sial interleaved with the AArch64 it became;
 //! * [`asm_text`]: the same code as assembly text (ELF or Mach-O) for
@@ -12,6 +14,7 @@
 
 pub mod abi;
 pub mod asm_text;
+pub mod cintcode;
 pub mod codegen;
 pub mod engine;
 pub mod exec;

@@ -26,7 +26,7 @@
 // dynasm's `X(reg)` expands to `reg.into()`, which clippy flags for u8 registers.
 #![allow(clippy::useless_conversion)]
 
-mod asm;
+pub(crate) mod asm;
 mod ops;
 
 use std::collections::{HashMap, HashSet};

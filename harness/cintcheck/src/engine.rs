@@ -237,6 +237,45 @@ impl Engine for A64 {
     ) -> Outcome {
         backend::run(programs, config, tee)
     }
+
+    fn run_cintcode(
+        &self,
+        objects: &[cintcode::Object],
+        config: &RunConfig,
+        tee: Option<Box<dyn Write + Send>>,
+    ) -> Option<Outcome> {
+        Some(backend::cintcode::run(objects, config, tee))
+    }
+}
+
+/// The a64 backend with one deliberate fault of its Cintcode translator
+/// (`a64-mutant:cintcode-NAME`); Sial programs run unmutated.
+pub struct CintcodeMutant(pub backend::cintcode::Mutation);
+
+impl Engine for CintcodeMutant {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    fn run(
+        &self,
+        programs: &Sources,
+        config: &RunConfig,
+        tee: Option<Box<dyn Write + Send>>,
+    ) -> Outcome {
+        backend::run(programs, config, tee)
+    }
+
+    fn run_cintcode(
+        &self,
+        objects: &[cintcode::Object],
+        config: &RunConfig,
+        tee: Option<Box<dyn Write + Send>>,
+    ) -> Option<Outcome> {
+        let mut opts = backend::cintcode::CinOptions::default();
+        opts.mutations.insert(self.0);
+        Some(backend::cintcode::run_with(objects, config, tee, &opts).outcome)
+    }
 }
 
 /// The a64 backend with one deliberate code-generation fault, for
@@ -277,6 +316,9 @@ pub fn engine_by_name(name: &str) -> Result<Box<dyn Engine>, String> {
         "a64" => Ok(Box::new(A64)),
         "reference-slow-library" => Ok(Box::new(ReferenceSlowLibrary)),
         "a64-exe" => Ok(Box::new(crate::exe::A64Exe)),
+        m if m.starts_with("a64-mutant:cintcode-") => backend::cintcode::Mutation::from_name(m)
+            .map(|x| Box::new(CintcodeMutant(x)) as Box<dyn Engine>)
+            .ok_or_else(|| format!("unknown mutant `{m}`")),
         m if m.starts_with("a64-mutant:") => backend::codegen::Mutation::from_name(m)
             .map(|x| Box::new(Mutant(x)) as Box<dyn Engine>)
             .ok_or_else(|| format!("unknown mutant `{m}`")),

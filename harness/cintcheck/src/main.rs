@@ -164,6 +164,19 @@ enum Command {
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
+    /// Translate a 64-bit Cintcode program (`.cin` assembly or object files)
+    /// with the built-in backend and list each Cintcode instruction with
+    /// the AArch64 code it became.
+    Cinlist {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// 1: Cintcode only; 2: with AArch64 instructions; 3: with their encodings.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=3))]
+        level: u8,
+        /// Include the library's sections (prelude, writers, host stubs).
+        #[arg(long)]
+        library: bool,
+    },
     /// Build a stand-alone executable: compile with the built-in backend,
     /// assemble and link with the executable run-time (cintcheck-rt).
     Build {
@@ -389,6 +402,27 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let target = backend::asm_text::Target::parse(&target)?;
             let opts = cintcheck::exe::mutant_options(mutant.as_deref())?;
             cintcheck::exe::build(&programs, &output, target, &opts)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Cinlist {
+            files,
+            level,
+            library,
+        } => {
+            let objects = files
+                .iter()
+                .map(|f| read_object(f))
+                .collect::<Result<Vec<_>, _>>()?;
+            let config = RunConfig::default();
+            let (linked, _, translated) =
+                backend::cintcode::run::prepare(&objects, &config, &Default::default())?;
+            let level =
+                backend::listing::Level::from_number(level).ok_or("level must be 1, 2 or 3")?;
+            let first = if library { 0 } else { linked.library };
+            print!(
+                "{}",
+                backend::cintcode::listing::listing(&linked, &translated, first, level)
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Asm {

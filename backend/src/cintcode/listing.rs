@@ -1,0 +1,96 @@
+//! Listings of a Cintcode translation in the MC package's levels: each
+//! Cintcode instruction (level 1), with the AArch64 instructions it became
+//! (level 2, disassembled with yaxpeax-arm), with their encodings
+//! (level 3). Offsets are section-relative; native offsets are relative
+//! to the start of the code (the shared dispatch routines come first).
+
+use std::fmt::Write;
+
+use ::cintcode::{Instr, Operand};
+use runtime::cin_load::CinLinked;
+
+use super::translate::Translated;
+use crate::listing::{disassemble_word, Level};
+
+/// The text of one Cintcode instruction (targets as section offsets).
+pub fn instr_text(ins: &Instr) -> String {
+    let name = ::cintcode::opcode::name(ins.op).unwrap_or("?");
+    let operand = match &ins.operand {
+        Operand::None => String::new(),
+        Operand::U8(u) => format!(" {u}"),
+        Operand::U16(u) => format!(" {u}"),
+        Operand::I32(i) => format!(" {i}"),
+        Operand::Target(t) => format!(" L{t}"),
+        Operand::Indirect { half, target } => format!(" L{target} (via {half})"),
+        Operand::Fltop { f, e } => {
+            let n = ::cintcode::opcode::fltop_name(*f)
+                .map(str::to_string)
+                .unwrap_or_else(|| f.to_string());
+            match e {
+                Some(e) => format!(" {n} {e}"),
+                None => format!(" {n}"),
+            }
+        }
+        Operand::Selld { len, sh } => format!(" {len} {sh}"),
+        Operand::Selst { op, len, sh } => format!(" {op} {len} {sh}"),
+        Operand::Swl { default, cases } => {
+            let c: Vec<String> = cases.iter().map(|t| format!("L{t}")).collect();
+            format!(" default L{default} [{}]", c.join(" "))
+        }
+        Operand::Swb { default, nodes } => {
+            let c: Vec<String> = nodes.iter().map(|(k, t)| format!("{k}:L{t}")).collect();
+            format!(" default L{default} [{}]", c.join(" "))
+        }
+    };
+    format!("{name}{operand}")
+}
+
+/// The listing of the sections from `first_section` on (the library's
+/// sections come first: pass `linked.library` to list only the program).
+pub fn listing(
+    linked: &CinLinked,
+    translated: &Translated,
+    first_section: usize,
+    level: Level,
+) -> String {
+    let mut out = String::new();
+    let code = &translated.code;
+    let mut current = usize::MAX;
+    let list = &translated.instrs;
+    for (i, e) in list.iter().enumerate() {
+        if e.section < first_section {
+            continue;
+        }
+        if e.section != current {
+            current = e.section;
+            let s = &linked.sections[e.section];
+            let _ = writeln!(
+                out,
+                "section {} ({})",
+                s.name.as_deref().unwrap_or("?"),
+                s.file
+            );
+        }
+        let s = &linked.sections[e.section];
+        if let Some((_, f)) = s.functions.iter().find(|(o, _)| *o == e.instr.at) {
+            let _ = writeln!(out, "{f}:");
+        }
+        let _ = writeln!(out, "  {:6}  {}", e.instr.at, instr_text(&e.instr));
+        if level >= Level::Target {
+            let end = list.get(i + 1).map_or(code.len(), |n| n.native as usize);
+            let mut off = e.native as usize;
+            while off + 4 <= end.min(code.len()) {
+                let w =
+                    u32::from_le_bytes([code[off], code[off + 1], code[off + 2], code[off + 3]]);
+                let text = disassemble_word(w);
+                if level >= Level::Bytes {
+                    let _ = writeln!(out, "          {off:06x}  {w:08x}  {text}");
+                } else {
+                    let _ = writeln!(out, "          {off:06x}  {text}");
+                }
+                off += 4;
+            }
+        }
+    }
+    out
+}
