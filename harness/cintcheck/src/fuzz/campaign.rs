@@ -260,7 +260,8 @@ pub fn as_case(prog: &Prog, engine: &str, detail: &str, original: usize) -> Stri
         prog.features.names(),
         seed = prog.seed,
     );
-    let globals = prog.capture_globals();
+    let (program, _) = prog.render();
+    let globals = prog.capture_globals(&program);
     if !globals.is_empty() {
         out.push_str(&format!(
             "compare_globals = [{}]\n",
@@ -271,7 +272,7 @@ pub fn as_case(prog: &Prog, engine: &str, detail: &str, original: usize) -> Stri
                 .join(", ")
         ));
     }
-    let statics = prog.capture_statics();
+    let statics = prog.capture_statics(&program);
     if !statics.is_empty() {
         out.push_str(&format!(
             "compare_statics = [{}]\n",

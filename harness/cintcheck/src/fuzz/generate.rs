@@ -1133,7 +1133,7 @@ impl Gen {
                         // B kept across a float op, then used: the B-preservation rule.
                         let mut v = src;
                         v.push(r0(op));
-                        if self.r.one_in(3) {
+                        if matches!(op, Fmod | Fxmod | Fdiv | Fxdiv) || self.r.one_in(3) {
                             v.push(r0(*self.r.choose(&[Fadd, Fsub, Fdiv])));
                         }
                         v

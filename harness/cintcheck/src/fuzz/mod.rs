@@ -36,13 +36,13 @@ use model::Prog;
 /// The run configuration of a generated program: small memory (fast to
 /// set up), a step budget far above what generated programs need, and the
 /// program's globals and statics compared at the end.
-pub fn config(prog: &Prog) -> RunConfig {
+pub fn config(prog: &Prog, program: &sial::Program) -> RunConfig {
     RunConfig {
         stack_words: 20_000,
         memory_words: 120_000,
         step_limit: 400_000,
-        capture_globals: prog.capture_globals(),
-        capture_statics: prog.capture_statics(),
+        capture_globals: prog.capture_globals(program),
+        capture_statics: prog.capture_statics(program),
         ..RunConfig::default()
     }
 }
@@ -84,8 +84,8 @@ impl Disagreement {
 /// Run `prog` on the reference and on `engine` and compare.
 pub fn judge(prog: &Prog, engine: &dyn Engine) -> (Verdict, Outcome) {
     let (program, _) = prog.render();
+    let config = config(prog, &program);
     let programs = [("fuzz.sial".to_string(), program)];
-    let config = config(prog);
     let r = reference::interp::run(&programs, &config, None);
     if !defined(&r) {
         return (Verdict::Void, r);
@@ -116,8 +116,9 @@ pub fn judge(prog: &Prog, engine: &dyn Engine) -> (Verdict, Outcome) {
 /// Run `prog` on the reference alone.
 pub fn reference_run(prog: &Prog) -> Outcome {
     let (program, _) = prog.render();
+    let config = config(prog, &program);
     let programs = [("fuzz.sial".to_string(), program)];
-    reference::interp::run(&programs, &config(prog), None)
+    reference::interp::run(&programs, &config, None)
 }
 
 /// Whether a reference outcome is one the spec defines (not a run the

@@ -215,16 +215,30 @@ impl Prog {
         self.funcs.iter().find(|f| f.id == id)
     }
 
-    /// The globals the engines compare at the end.
-    pub fn capture_globals(&self) -> Vec<u32> {
+    /// The globals the engines compare at the end: the checksum and the
+    /// data globals `program` (this program rendered) uses.
+    pub fn capture_globals(&self, program: &Program) -> Vec<u32> {
+        let used = operands(program);
         let mut g = vec![G_SUM];
-        g.extend(self.data.globals.iter().copied());
+        g.extend(
+            self.data
+                .globals
+                .iter()
+                .copied()
+                .filter(|x| used.0.contains(x)),
+        );
         g
     }
 
-    /// The statics the engines compare at the end.
-    pub fn capture_statics(&self) -> Vec<u32> {
-        self.data.statics.iter().map(|s| s.0).collect()
+    /// The statics the engines compare at the end (those `program` defines).
+    pub fn capture_statics(&self, program: &Program) -> Vec<u32> {
+        let used = operands(program);
+        self.data
+            .statics
+            .iter()
+            .map(|s| s.0)
+            .filter(|l| used.1.contains(l))
+            .collect()
     }
 
     /// The checker of function `f`'s pieces.
@@ -259,39 +273,60 @@ impl Prog {
         for f in &self.funcs {
             r.func(f);
         }
+        // Only the data the code refers to (reduced programs stay short).
+        let (mut ls, mut ms) = (BTreeSet::new(), BTreeSet::new());
+        for i in &r.out {
+            match &i.args {
+                Args::L(l) | Args::KL(_, l) => {
+                    ls.insert(*l);
+                }
+                Args::M(m) => {
+                    ms.insert(*m);
+                }
+                _ => {}
+            }
+        }
         for (l, w) in &self.statics {
+            if ls.contains(l) {
+                r.out.push(ins(
+                    Op::Static,
+                    Args::Static {
+                        label: *l,
+                        words: w.clone(),
+                    },
+                ));
+            }
+        }
+        if ls.contains(&self.table) {
             r.out.push(ins(
                 Op::Static,
                 Args::Static {
-                    label: *l,
-                    words: w.clone(),
+                    label: self.table,
+                    words: vec![0; self.funcs.iter().map(|f| f.id + 1).max().unwrap_or(1)],
                 },
             ));
         }
-        r.out.push(ins(
-            Op::Static,
-            Args::Static {
-                label: self.table,
-                words: vec![0; self.funcs.iter().map(|f| f.id + 1).max().unwrap_or(1)],
-            },
-        ));
         for (m, b) in &self.strings {
-            r.out.push(ins(
-                Op::String,
-                Args::Str {
-                    label: *m,
-                    bytes: b.clone(),
-                },
-            ));
+            if ms.contains(m) {
+                r.out.push(ins(
+                    Op::String,
+                    Args::Str {
+                        label: *m,
+                        bytes: b.clone(),
+                    },
+                ));
+            }
         }
         for (m, v, _) in &self.data.consts {
-            r.out.push(ins(
-                Op::Const,
-                Args::Const {
-                    label: *m,
-                    value: *v,
-                },
-            ));
+            if ms.contains(m) {
+                r.out.push(ins(
+                    Op::Const,
+                    Args::Const {
+                        label: *m,
+                        value: *v,
+                    },
+                ));
+            }
         }
         let mut pairs: Vec<(u32, u32)> = vec![(1, self.funcs[0].label)];
         for f in &self.funcs[1..] {
@@ -335,6 +370,23 @@ impl Prog {
     pub fn size(&self) -> usize {
         self.render().0.instruction_count()
     }
+}
+
+/// The globals and the labels of `program`'s operands.
+fn operands(program: &Program) -> (BTreeSet<u32>, BTreeSet<u32>) {
+    let (mut gs, mut ls) = (BTreeSet::new(), BTreeSet::new());
+    for i in program.modules.iter().flat_map(|m| &m.instrs) {
+        match &i.args {
+            Args::G(g) | Args::KG(_, g) => {
+                gs.insert(*g);
+            }
+            Args::L(l) | Args::KL(_, l) => {
+                ls.insert(*l);
+            }
+            _ => {}
+        }
+    }
+    (gs, ls)
 }
 
 /// Visit every piece of a block (recursively); false if `f` said false.

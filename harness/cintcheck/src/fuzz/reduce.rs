@@ -201,8 +201,36 @@ impl<'a> Reducer<'a> {
         prog
     }
 
-    /// Smaller numbers: constants to 0 or 1, loop trips to 1, initial values to 0.
+    /// Smaller things: a piece to a constant, vectors to one word,
+    /// constants to 0 or 1, loop trips to 1, initial values to 0.
     fn simplify(&mut self, mut prog: Prog) -> Prog {
+        let count = piece_count(&prog);
+        for k in 0..count {
+            let zero = vec![sial::Instr::new(Op::L, Args::K(0))];
+            if piece_at(&prog, k).is_none_or(|p| p.body == zero) {
+                continue;
+            }
+            let mut cand = prog.clone();
+            with_piece(&mut cand, k, &mut |pc| pc.body = zero.clone());
+            if self.test(&cand) {
+                prog = cand;
+            }
+        }
+        for fi in 0..prog.funcs.len() {
+            for j in 0..prog.funcs[fi].vecs.len() {
+                let v = &prog.funcs[fi].vecs[j];
+                if v.len <= 1 {
+                    continue;
+                }
+                let mut cand = prog.clone();
+                let slot = v.slot as usize;
+                cand.funcs[fi].vecs[j].len = 1;
+                cand.funcs[fi].slots[slot] = super::types::Slot::Vec(1);
+                if self.test(&cand) {
+                    prog = cand;
+                }
+            }
+        }
         for fi in 0..prog.funcs.len() {
             for j in 0..prog.funcs[fi].inits.len() {
                 if prog.funcs[fi].inits[j].1 == 0 {
