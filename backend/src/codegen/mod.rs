@@ -65,6 +65,31 @@ pub enum Mutation {
     SwbAssumesSorted,
     /// Byte indexes are scaled by 4.
     ByteIndexTimes4,
+    /// `lp Pn` reads one word too high for n >= 32 (a frame offset off by
+    /// one word above some frame size).
+    FrameOffsetOffByOne,
+    /// The host call of `fmod` does not preserve B (a register clobbered
+    /// across a call).
+    FmodClobbersB,
+    /// `llg` takes its base from P instead of G.
+    LlgWrongBase,
+    /// After `atbl K`, the code generator still believes A holds the
+    /// constant it held before (a stale constant for the next shift).
+    AtblStaleConstant,
+    /// `swl`'s bounds check lets A = n through, into the code after the table.
+    SwlBoundsOffByOne,
+    /// `selst`/`xselst` write one bit more than the field.
+    SelstOneBitTooMany,
+    /// `stk Kk` stores before it has loaded the address A + k (it uses the
+    /// scratch register's stale value).
+    StkStoresBeforeLoading,
+    /// Calls from frames of 32 words or more save the return address in
+    /// NP!0 and the caller's P in NP!1.
+    ReturnAddressWrongSlot,
+    /// `a`/`s` immediates are truncated to 12 bits.
+    ImmediateTruncated12Bits,
+    /// `xch` swaps through C, losing it.
+    XchLosesC,
 }
 
 impl Mutation {
@@ -87,11 +112,21 @@ impl Mutation {
             Mutation::MulClobbersB => "a64-mutant:mul-clobbers-b",
             Mutation::SwbAssumesSorted => "a64-mutant:swb-assumes-sorted",
             Mutation::ByteIndexTimes4 => "a64-mutant:byte-index-times-4",
+            Mutation::FrameOffsetOffByOne => "a64-mutant:frame-offset-off-by-one",
+            Mutation::FmodClobbersB => "a64-mutant:fmod-clobbers-b",
+            Mutation::LlgWrongBase => "a64-mutant:llg-wrong-base",
+            Mutation::AtblStaleConstant => "a64-mutant:atbl-stale-constant",
+            Mutation::SwlBoundsOffByOne => "a64-mutant:swl-bounds-off-by-one",
+            Mutation::SelstOneBitTooMany => "a64-mutant:selst-one-bit-too-many",
+            Mutation::StkStoresBeforeLoading => "a64-mutant:stk-stores-before-loading",
+            Mutation::ReturnAddressWrongSlot => "a64-mutant:return-address-wrong-slot",
+            Mutation::ImmediateTruncated12Bits => "a64-mutant:immediate-truncated-12-bits",
+            Mutation::XchLosesC => "a64-mutant:xch-loses-c",
         }
     }
 
     /// Every mutation.
-    pub const ALL: [Mutation; 10] = [
+    pub const ALL: [Mutation; 20] = [
         Mutation::TrueIsOne,
         Mutation::EqvAsEquality,
         Mutation::ArithmeticRsh,
@@ -102,6 +137,16 @@ impl Mutation {
         Mutation::MulClobbersB,
         Mutation::SwbAssumesSorted,
         Mutation::ByteIndexTimes4,
+        Mutation::FrameOffsetOffByOne,
+        Mutation::FmodClobbersB,
+        Mutation::LlgWrongBase,
+        Mutation::AtblStaleConstant,
+        Mutation::SwlBoundsOffByOne,
+        Mutation::SelstOneBitTooMany,
+        Mutation::StkStoresBeforeLoading,
+        Mutation::ReturnAddressWrongSlot,
+        Mutation::ImmediateTruncated12Bits,
+        Mutation::XchLosesC,
     ];
 }
 

@@ -44,14 +44,27 @@ impl Compiler<'_> {
             (op, _) if op.is_directive() => self.known_a = known,
 
             // s.3.1 loads
-            (Op::Lp, Args::P(n)) => ldr_off(&mut self.ops, A, P, *n as i64 * 8),
+            (Op::Lp, Args::P(n)) => {
+                let mut n = *n as i64;
+                if self.mutated(Mutation::FrameOffsetOffByOne) && n >= 32 {
+                    n += 1;
+                }
+                ldr_off(&mut self.ops, A, P, n * 8)
+            }
             (Op::Lg, Args::G(n)) => ldr_off(&mut self.ops, A, G, *n as i64 * 8),
             (Op::Ll, Args::L(l)) => {
                 let off = self.static_offset(mi, *l)?;
                 ldr_off(&mut self.ops, A, G, off);
             }
             (Op::Llp, Args::P(n)) => self.word_address(P, *n as i64 * 8),
-            (Op::Llg, Args::G(n)) => self.word_address(G, *n as i64 * 8),
+            (Op::Llg, Args::G(n)) => {
+                let base = if self.mutated(Mutation::LlgWrongBase) {
+                    P
+                } else {
+                    G
+                };
+                self.word_address(base, *n as i64 * 8)
+            }
             (Op::Lll, Args::L(l)) => {
                 let off = self.static_offset(mi, *l)?;
                 self.word_address(G, off);
@@ -92,8 +105,14 @@ impl Compiler<'_> {
                 ldr_off(&mut self.ops, T0, G, *n as i64 * 8);
                 a64!(self.ops ; add X(A), X(A), X(T0));
             }
-            (Op::A, Args::K(k)) => add_imm(&mut self.ops, A, A, *k),
-            (Op::S, Args::K(k)) => add_imm(&mut self.ops, A, A, k.wrapping_neg()),
+            (Op::A | Op::S, Args::K(k)) => {
+                let mut k = *k;
+                if self.mutated(Mutation::ImmediateTruncated12Bits) && !(0..4096).contains(&k) {
+                    k &= 0xFFF;
+                }
+                let k = if ins.op == Op::S { k.wrapping_neg() } else { k };
+                add_imm(&mut self.ops, A, A, k)
+            }
             (Op::Lkp, Args::KP(k, n)) => {
                 ldr_off(&mut self.ops, T0, P, *n as i64 * 8);
                 self.load_word_plus(A, T0, *k);
@@ -113,7 +132,15 @@ impl Compiler<'_> {
                 ldr_off(&mut self.ops, T0, P, *n as i64 * 8);
                 a64!(self.ops ; add X(T0), X(T0), X(A) ; str X(B), [X(ZERO), X(T0), lsl #3]);
             }
-            (Op::Stk, Args::K(k)) => self.store_word_plus(B, A, *k),
+            (Op::Stk, Args::K(k)) => {
+                if self.mutated(Mutation::StkStoresBeforeLoading) && *k != 0 {
+                    // The store goes out before T1 := A + k is computed.
+                    a64!(self.ops ; str X(B), [X(ZERO), X(T1), lsl #3]);
+                    add_imm(&mut self.ops, T1, A, *k);
+                } else {
+                    self.store_word_plus(B, A, *k)
+                }
+            }
             (Op::Stkp, Args::KP(k, n)) => {
                 ldr_off(&mut self.ops, T0, P, *n as i64 * 8);
                 self.store_word_plus(A, T0, *k);
@@ -240,7 +267,13 @@ impl Compiler<'_> {
             }
 
             // s.3.5 register moves
-            (Op::Xch, _) => a64!(self.ops ; mov X(T0), X(A) ; mov X(A), X(B) ; mov X(B), X(T0)),
+            (Op::Xch, _) => {
+                if self.mutated(Mutation::XchLosesC) {
+                    a64!(self.ops ; mov X(C), X(A) ; mov X(A), X(B) ; mov X(B), X(C));
+                } else {
+                    a64!(self.ops ; mov X(T0), X(A) ; mov X(A), X(B) ; mov X(B), X(T0));
+                }
+            }
             (Op::Atb, _) => {
                 a64!(self.ops ; mov X(B), X(A));
                 self.known_a = known;
@@ -271,6 +304,9 @@ impl Compiler<'_> {
                     a64!(self.ops ; mov X(B), X(A));
                 }
                 self.constant(*k);
+                if self.mutated(Mutation::AtblStaleConstant) {
+                    self.known_a = known;
+                }
             }
             (Op::Res, _) => {
                 a64!(self.ops ; mov X(R), X(A));
@@ -453,7 +489,14 @@ impl Compiler<'_> {
         let ret = self.ops.new_dynamic_label();
         let off = n as i64 * 8;
         a64!(self.ops ; adr X(T2), =>ret);
-        if off + 16 <= 504 {
+        if self.mutated(Mutation::ReturnAddressWrongSlot) && n >= 32 {
+            add_imm(&mut self.ops, T0, P, off);
+            a64!(self.ops
+                ; stp X(T2), X(P), [X(T0)]
+                ; stp X(entry), X(arg), [X(T0), #16]
+                ; mov X(P), X(T0)
+            );
+        } else if off + 16 <= 504 {
             let (o0, o2) = (off as i32, off as i32 + 16);
             a64!(self.ops
                 ; stp X(P), X(T2), [X(P), #o0]
@@ -622,6 +665,10 @@ impl Compiler<'_> {
             ; ldp x0, x1, [sp], #48
             ; mov X(rd), X(T5)
         );
+        if self.mutated(Mutation::FmodClobbersB) && rd != B {
+            // As if the C function had used x1 and nothing restored it.
+            a64!(self.ops ; mov X(B), X(T5));
+        }
     }
 
     /// FIX (s.8): t = x + 0.5 (x > 0) or x - 0.5, rounded in double, then
@@ -703,6 +750,9 @@ impl Compiler<'_> {
         }
         if w == 64 {
             a64!(self.ops ; mov X(T0), X(T2));
+        } else if self.mutated(Mutation::SelstOneBitTooMany) && shu + w < 64 {
+            let w1 = w + 1;
+            a64!(self.ops ; bfi X(T0), X(T2), #shu, #w1);
         } else {
             a64!(self.ops ; bfi X(T0), X(T2), #shu, #w);
         }
@@ -719,8 +769,12 @@ impl Compiler<'_> {
         }
         let table = self.ops.new_dynamic_label();
         cmp_imm(&mut self.ops, A, labels.len() as i64);
+        if self.mutated(Mutation::SwlBoundsOffByOne) {
+            a64!(self.ops ; b.hi =>d);
+        } else {
+            a64!(self.ops ; b.hs =>d);
+        }
         a64!(self.ops
-            ; b.hs =>d
             ; adr X(T0), =>table
             ; add X(T0), X(T0), X(A), lsl #2
             ; br X(T0)

@@ -202,23 +202,52 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         show: usize,
     },
-    /// Differential fuzzing: seeded random programs on the reference and an
+    /// Differential fuzzing: seeded structured programs (functions, loops,
+    /// switches, recursion, vectors, floats, coroutines, longjump, output;
+    /// each draws a random subset of features) on the reference and an
     /// engine; each disagreement is reduced and written as a ready case.
     Fuzz {
         /// First seed (the run is reproducible from it).
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Number of programs.
-        #[arg(long, default_value_t = 1000)]
-        count: u64,
-        /// Instructions per program (roughly).
+        /// Number of programs (default 1000, or unlimited with --time).
+        #[arg(long)]
+        count: Option<u64>,
+        /// Stop after this many seconds.
+        #[arg(long)]
+        time: Option<f64>,
+        /// Instructions per program (with --flat).
         #[arg(long, default_value_t = 60)]
         length: usize,
         #[arg(long, default_value = "a64")]
         engine: String,
         /// Write each reduced disagreement here as `fuzz-SEED.toml`.
+        #[arg(long, alias = "out")]
+        write_cases: Option<PathBuf>,
+        /// Stop after this many disagreements.
         #[arg(long)]
-        out: Option<PathBuf>,
+        stop_after: Option<usize>,
+        /// Reduce at most this many disagreements.
+        #[arg(long, default_value_t = 5)]
+        max_reduce: usize,
+        /// Seconds each reduction may take.
+        #[arg(long, default_value_t = 30.0)]
+        reduce_time: f64,
+        /// Run the reference alone (throughput and coverage).
+        #[arg(long)]
+        reference_only: bool,
+        /// Give every program these features (comma-separated names; `all`).
+        #[arg(long)]
+        features: Option<String>,
+        /// Programs per parallel batch.
+        #[arg(long, default_value_t = 64)]
+        batch: u64,
+        /// The first, straight-line generator instead.
+        #[arg(long)]
+        flat: bool,
+        /// Print the program of --seed (readable Sial) and its reference outcome, and stop.
+        #[arg(long)]
+        show: bool,
     },
     /// List the engines this build has, one per line.
     Engines,
@@ -691,40 +720,99 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Fuzz {
             seed,
             count,
+            time,
             length,
             engine,
-            out,
+            write_cases,
+            stop_after,
+            max_reduce,
+            reduce_time,
+            reference_only,
+            features,
+            batch,
+            flat,
+            show,
         } => {
-            use rayon::prelude::*;
-            let name = engine.clone();
-            let found: Vec<(u64, String)> = (seed..seed.saturating_add(count))
-                .into_par_iter()
-                .filter_map(|s| {
-                    let e = engine_by_name(&name).ok()?;
-                    let (body, data) = cintcheck::fuzz::generate(s, length);
-                    cintcheck::fuzz::disagreement(&body, &data, e.as_ref()).map(|d| (s, d))
-                })
-                .collect();
+            use cintcheck::fuzz::campaign;
+            use cintcheck::fuzz::features::{Feature, Features};
+            if flat {
+                return fuzz_flat(seed, count.unwrap_or(1000), length, &engine, write_cases);
+            }
+            let features = match features.as_deref() {
+                None => None,
+                Some("all") => Some(Features::all()),
+                Some(list) => {
+                    let mut f = Features::default();
+                    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                        let x = Feature::ALL
+                            .iter()
+                            .find(|x| x.name() == name)
+                            .ok_or_else(|| format!("unknown feature `{name}`"))?;
+                        f = f.with(*x);
+                    }
+                    Some(f)
+                }
+            };
             let e = engine_by_name(&engine)?;
-            for (s, detail) in &found {
-                let (body, data) = cintcheck::fuzz::generate(*s, length);
-                let reduced = cintcheck::fuzz::reduce(&body, &data, e.as_ref());
-                let case = cintcheck::fuzz::as_case(*s, &engine, &reduced, &data, detail);
-                println!("seed {s}: {}", detail.lines().next().unwrap_or(""));
-                if let Some(dir) = &out {
-                    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-                    let path = dir.join(format!("fuzz-{s}.toml"));
-                    std::fs::write(&path, &case).map_err(|e| format!("{}: {e}", path.display()))?;
-                    println!("  reduced case written to {}", path.display());
-                } else {
+            if show {
+                let o = campaign::Options {
+                    features,
+                    ..Default::default()
+                };
+                let prog = campaign::program_for(seed, &o);
+                print!("{}", prog.text());
+                let r = cintcheck::fuzz::reference_run(&prog);
+                println!(
+                    "; features: {}\n; reference: {} after {} steps, stdout {:?}",
+                    prog.features.names(),
+                    r.ending,
+                    r.steps,
+                    String::from_utf8_lossy(&r.stdout)
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let opts = campaign::Options {
+                seed,
+                count: count.or(if time.is_some() { None } else { Some(1000) }),
+                time: time.map(std::time::Duration::from_secs_f64),
+                stop_after,
+                max_reduce,
+                reduce_time: std::time::Duration::from_secs_f64(reduce_time),
+                reference_only,
+                features,
+                batch: batch.max(1),
+                write_cases,
+                verbose: true,
+            };
+            let against = if reference_only {
+                "the reference alone".to_string()
+            } else {
+                engine.clone()
+            };
+            println!("fuzzing from seed {seed} on {against}");
+            let report = campaign::run(&opts, e.as_ref());
+            for f in &report.found {
+                if let (Some(case), None) = (&f.case, &opts.write_cases) {
                     println!("{case}");
                 }
             }
+            print!("{}", report.telemetry.report());
+            for f in &report.found {
+                println!(
+                    "seed {}: found after {:.1} s, {} -> {} instructions ({} reduction tests): {}",
+                    f.seed,
+                    f.found_after,
+                    f.original_size,
+                    f.reduced_size,
+                    f.tests,
+                    f.disagreement.detail.lines().next().unwrap_or("")
+                );
+            }
             println!(
-                "{count} programs from seed {seed} on {engine}: {} disagreements",
-                found.len()
+                "{} programs from seed {seed} on {against}: {} disagreements",
+                report.telemetry.programs, report.telemetry.disagreements
             );
-            Ok(if found.is_empty() {
+            Ok(if report.telemetry.disagreements == 0 {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
@@ -986,4 +1074,47 @@ fn program_name(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "program".into())
+}
+
+/// `cintcheck fuzz --flat`: the first, straight-line generator.
+fn fuzz_flat(
+    seed: u64,
+    count: u64,
+    length: usize,
+    engine: &str,
+    out: Option<PathBuf>,
+) -> Result<ExitCode, String> {
+    use rayon::prelude::*;
+    let found: Vec<(u64, String)> = (seed..seed.saturating_add(count))
+        .into_par_iter()
+        .filter_map(|s| {
+            let e = engine_by_name(engine).ok()?;
+            let (body, data) = cintcheck::fuzz::generate(s, length);
+            cintcheck::fuzz::disagreement(&body, &data, e.as_ref()).map(|d| (s, d))
+        })
+        .collect();
+    let e = engine_by_name(engine)?;
+    for (s, detail) in &found {
+        let (body, data) = cintcheck::fuzz::generate(*s, length);
+        let reduced = cintcheck::fuzz::reduce(&body, &data, e.as_ref());
+        let case = cintcheck::fuzz::as_case(*s, engine, &reduced, &data, detail);
+        println!("seed {s}: {}", detail.lines().next().unwrap_or(""));
+        if let Some(dir) = &out {
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+            let path = dir.join(format!("fuzz-{s}.toml"));
+            std::fs::write(&path, &case).map_err(|e| format!("{}: {e}", path.display()))?;
+            println!("  reduced case written to {}", path.display());
+        } else {
+            println!("{case}");
+        }
+    }
+    println!(
+        "{count} programs from seed {seed} on {engine}: {} disagreements",
+        found.len()
+    );
+    Ok(if found.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -1,7 +1,6 @@
-//! Differential fuzzing: seeded random Sial programs run on the reference
-//! and on another engine, which must agree exactly; a disagreement is
-//! reduced (instructions removed while it persists) and printed as a ready
-//! `[[case]]` for `cases/regressions/`.
+//! The first, flat generator: one straight-line `start` body, kept for its
+//! tests and for `cintcheck fuzz --flat`. A disagreement is reduced
+//! (lines removed while it persists) and printed as a ready `[[case]]`.
 //!
 //! The generator only writes programs whose meaning the spec defines and
 //! that end: jumps go forward, there are no calls, memory is touched only
@@ -13,57 +12,7 @@ use crate::case::{body_program, FloatPolicy};
 use crate::engine::Engine;
 use crate::runner::differ_with;
 
-/// A small, seedable random generator (splitmix64).
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-
-    /// An interesting word: small, edge, or random.
-    fn word(&mut self) -> i64 {
-        const EDGES: [i64; 14] = [
-            0,
-            1,
-            -1,
-            2,
-            7,
-            63,
-            64,
-            65,
-            -64,
-            255,
-            256,
-            i64::MAX,
-            i64::MIN,
-            0x7FFF_FFFF,
-        ];
-        match self.below(4) {
-            0 => EDGES[self.below(EDGES.len() as u64) as usize],
-            1 => self.below(200) as i64 - 100,
-            2 => self.next_u64() as i64,
-            _ => (self.next_u64() as i64) >> self.below(64),
-        }
-    }
-}
+use super::rng::Rng;
 
 const LOCALS: u64 = 8; // P3..P10
 const ONE: &[&str] = &[
