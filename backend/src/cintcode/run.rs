@@ -593,9 +593,11 @@ mod emu {
             Some(Host::Fault) => {
                 let s = match x9 as i64 {
                     5 => Stop::division_by_zero(),
+                    // The code stored f in M[1] before the trap
+                    // (cintcode64.md s.13); runtime.md s.6.2's message.
                     14 => Stop::Abort {
                         code: 14,
-                        message: "Unknown floating point operation".to_string(),
+                        message: format!("Unknown FLT op {}", run.mem.words()[1]),
                     },
                     c => Stop::abort(c),
                 };

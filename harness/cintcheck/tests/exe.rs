@@ -164,11 +164,12 @@ fn every_mutant_built_into_executables_is_caught_through_an_adapter() {
     if !skip_unless_ready("every_mutant_built_into_executables_is_caught_through_an_adapter") {
         return;
     }
-    // The opcode cases catch every mutant in process (tests/mutants.rs
-    // checks the whole suite); they are enough to find a catcher for each.
+    // The opcode and edge cases catch every mutant in process
+    // (tests/mutants.rs checks the whole suite); they are enough to find a
+    // catcher for each.
     let all: Vec<Case> = {
         let root = root().join("cases");
-        case::discover(&[root.join("opcodes")])
+        case::discover(&[root.join("opcodes"), root.join("edge")])
             .iter()
             .flat_map(|f| case::read_file(&root, f).unwrap_or_default())
             .collect()
