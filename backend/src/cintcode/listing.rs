@@ -56,6 +56,10 @@ pub fn listing(
     let mut out = String::new();
     let code = &translated.code;
     let mut current = usize::MAX;
+    // Native offsets are printed from the start of each section's code
+    // (as the Sial listing does per module), so a section's listing does
+    // not change when the code translated before it does.
+    let mut base = 0;
     let list = &translated.instrs;
     for (i, e) in list.iter().enumerate() {
         if e.section < first_section {
@@ -63,6 +67,7 @@ pub fn listing(
         }
         if e.section != current {
             current = e.section;
+            base = e.native as usize;
             let s = &linked.sections[e.section];
             let _ = writeln!(
                 out,
@@ -83,10 +88,11 @@ pub fn listing(
                 let w =
                     u32::from_le_bytes([code[off], code[off + 1], code[off + 2], code[off + 3]]);
                 let text = disassemble_word(w);
+                let rel = off - base;
                 if level >= Level::Bytes {
-                    let _ = writeln!(out, "          {off:06x}  {w:08x}  {text}");
+                    let _ = writeln!(out, "          {rel:06x}  {w:08x}  {text}");
                 } else {
-                    let _ = writeln!(out, "          {off:06x}  {text}");
+                    let _ = writeln!(out, "          {rel:06x}  {text}");
                 }
                 off += 4;
             }

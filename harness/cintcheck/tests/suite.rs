@@ -11,7 +11,8 @@
 //!
 //! The a64 trials also check an insta snapshot per case (per table: of its
 //! first row, the other rows differing only in their values): the AArch64
-//! listing of the case's own code and its normalised outcome. Accept
+//! listing of the case's own code (Sial or Cintcode) and its normalised
+//! outcome. Accept
 //! changes with `cargo insta review` (or `INSTA_UPDATE=always cargo test`);
 //! CI runs with `INSTA_UPDATE=no`. The trial `snapshots::no-stale-files`
 //! fails when a snapshot file belongs to no case.
@@ -48,6 +49,9 @@ fn snapshot_name(case: &str) -> String {
 
 /// The a64 listing of the case's own code and its normalised outcome.
 fn snapshot_text(case: &Case) -> Result<String, String> {
+    if case.level == case::Level::Cintcode {
+        return cintcode_snapshot_text(case);
+    }
     let programs = case.programs()?;
     let config = case.config();
     let (linked, _, compiled) = backend::engine::compile_programs(
@@ -76,10 +80,32 @@ fn snapshot_text(case: &Case) -> Result<String, String> {
     ))
 }
 
-/// Whether the case has a snapshot: every Sial `[[case]]`, and each Sial
-/// table's first row.
+/// The same for a Cintcode case: its sections (not the library's) with the
+/// AArch64 each instruction became.
+fn cintcode_snapshot_text(case: &Case) -> Result<String, String> {
+    let objects = case.objects()?;
+    let config = case.config();
+    let (linked, _, translated) =
+        backend::cintcode::run::prepare(&objects, &config, &Default::default())?;
+    let listing = backend::cintcode::listing::listing(
+        &linked,
+        &translated,
+        linked.library,
+        backend::listing::Level::Target,
+    )
+    .replace(&format!("{}/", cases_root().display()), "cases/");
+    let outcome = backend::cintcode::run(&objects, &config, None);
+    Ok(format!(
+        "ending: {}\nstdout: {:?}\n\n{listing}",
+        outcome.ending,
+        String::from_utf8_lossy(&outcome.stdout_without_cr())
+    ))
+}
+
+/// Whether the case has a snapshot: every `[[case]]`, and each table's
+/// first row.
 fn has_snapshot(case: &Case) -> bool {
-    case.level == case::Level::Sial && case.row.is_none_or(|r| r == 0)
+    case.row.is_none_or(|r| r == 0)
 }
 
 fn run_trial(case: &Case, engine: &str) -> Result<(), Failed> {
