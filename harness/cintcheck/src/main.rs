@@ -267,7 +267,12 @@ enum Command {
         /// e.g. `--engine a64-exe` for the cost of executables per case.
         #[arg(long = "engine")]
         engines: Vec<String>,
-        /// Programs to run (default: nqueens primes cobench fastfib pidigs).
+        /// Do not count host instructions with valgrind (done by default
+        /// when valgrind and the real system are here; takes minutes).
+        #[arg(long)]
+        no_instructions: bool,
+        /// Programs to run (default: nqueens primes cobench fastfib pidigs,
+        /// then a64 against the reference on every corpus program).
         programs: Vec<String>,
     },
 }
@@ -857,9 +862,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             corpus,
             reference_only,
             programs,
+            no_instructions,
             suite: None,
             ..
         } => {
+            let (instructions, all_programs) = (!no_instructions, programs.is_empty());
             let names: Vec<String> = if programs.is_empty() {
                 bench::HEAVY.iter().map(|s| s.to_string()).collect()
             } else {
@@ -867,13 +874,33 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             };
             let rows = bench::run_bench(&corpus, &names, !reference_only)?;
             print!("{}", bench::format_rows(&rows));
+            match bench::real_system(&corpus) {
+                Some(_) if !bench::callgrind::valgrind_present() => {
+                    println!("\nvalgrind is absent: no host instruction counts");
+                }
+                Some(cintrun) if instructions => {
+                    let settings = cintcheck::corpus::CorpusSettings::read(&corpus)?;
+                    let programs: Vec<(String, i64)> = names
+                        .iter()
+                        .map(|n| (n.clone(), settings.for_program(n).stack.unwrap_or(50_000)))
+                        .collect();
+                    let counts = bench::callgrind::measure(&corpus, &cintrun, &programs)?;
+                    print!("\n{}", bench::callgrind::format(&counts));
+                }
+                Some(_) => println!("\nhost instruction counts skipped (--no-instructions)"),
+                None => {}
+            }
             if !reference_only {
                 let (n, secs) = bench::compile_speed(&corpus, 5)?;
                 println!(
-                    "\na64 compile speed over the whole corpus: {n} Sial instructions in {:.2} ms = {:.1}M Sial instructions/s (target >= 10)",
+                    "\na64 compile speed over the whole corpus: {n} Sial instructions in {:.2} ms = {:.1}M Sial instructions/s (target >= 20)",
                     secs * 1e3,
                     n as f64 / secs / 1e6
                 );
+                if all_programs {
+                    let ratios = bench::corpus_ratios(&corpus, &rows)?;
+                    print!("\n{}", bench::format_corpus_ratios(&ratios));
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
