@@ -201,6 +201,11 @@ pub enum Ins {
     LpJrel0(u32, Rel, u32),
     /// lf/l (the function); k Pn
     ConstK(i64, u32),
+    /// atblp Pn; mul (likewise mod)
+    AtblpMul(u32),
+    AtblpMod(u32),
+    /// and; sp Pn
+    AndSp(u32),
 }
 
 impl Ins {
@@ -257,6 +262,9 @@ fn fuse(x: Ins, y: Ins) -> Option<Ins> {
         (Ins::Ikp(k, n), Ins::Jrel0(r, t)) => Ins::IkpJrel0(k, n, r, t),
         (Ins::Lp(n), Ins::Jrel0(r, t)) => Ins::LpJrel0(n, r, t),
         (Ins::Const(f), Ins::K(n)) => Ins::ConstK(f, n),
+        (Ins::Atblp(n), Ins::Mul) => Ins::AtblpMul(n),
+        (Ins::Atblp(n), Ins::Mod) => Ins::AtblpMod(n),
+        (Ins::And, Ins::Sp(n)) => Ins::AndSp(n),
         _ => return None,
     })
 }
@@ -1297,6 +1305,24 @@ fn run_until_event<const CAREFUL: bool>(
                 a = entry;
                 second!();
                 call!(n, a, b);
+            }
+            Ins::AtblpMul(n) => {
+                (b, a) = (a, rd!(p.wrapping_add(n as i64)));
+                second!();
+                a = b.wrapping_mul(a);
+            }
+            Ins::AtblpMod(n) => {
+                (b, a) = (a, rd!(p.wrapping_add(n as i64)));
+                second!();
+                if a == 0 {
+                    fault!(Stop::division_by_zero());
+                }
+                a = b.wrapping_rem(a);
+            }
+            Ins::AndSp(n) => {
+                a &= b;
+                second!();
+                wr!(p.wrapping_add(n as i64), a);
             }
         }
         pc += 1;

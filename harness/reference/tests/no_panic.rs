@@ -168,6 +168,9 @@ const TEMPLATES: &[&str] = &[
     "ikp K{k} P{p}\njge0 L{l}",
     "lp P{p}\njne0 L{l}",
     "lf L{l}\nk P{p}",
+    "atblp P{p}\nmul",
+    "atblp P{p}\nmod",
+    "and\nsp P{p}",
 ];
 
 const KS: &[i64] = &[
