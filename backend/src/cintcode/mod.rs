@@ -30,6 +30,11 @@ pub mod run;
 pub mod translate;
 
 pub use mutation::Mutation;
+
+/// Whether this build runs translated Cintcode: under the emulator, so not
+/// on aarch64 hosts, where native execution of this level is not built yet
+/// (engines then report the level as unsupported).
+pub const AVAILABLE: bool = cfg!(not(target_arch = "aarch64"));
 pub use run::{run, run_with, CinOptions, CinRun};
 pub use translate::{translate, Translated};
 

@@ -244,7 +244,7 @@ impl Engine for A64 {
         config: &RunConfig,
         tee: Option<Box<dyn Write + Send>>,
     ) -> Option<Outcome> {
-        Some(backend::cintcode::run(objects, config, tee))
+        backend::cintcode::AVAILABLE.then(|| backend::cintcode::run(objects, config, tee))
     }
 }
 
@@ -272,6 +272,9 @@ impl Engine for CintcodeMutant {
         config: &RunConfig,
         tee: Option<Box<dyn Write + Send>>,
     ) -> Option<Outcome> {
+        if !backend::cintcode::AVAILABLE {
+            return None;
+        }
         let mut opts = backend::cintcode::CinOptions::default();
         opts.mutations.insert(self.0);
         Some(backend::cintcode::run_with(objects, config, tee, &opts).outcome)

@@ -31,12 +31,24 @@ fn verdict(case: &Case, name: &str, engine: Box<dyn Engine>) -> Verdict {
         .unwrap_or(Verdict::Pass)
 }
 
+/// Whether this build runs the Cintcode level of a64 (not on aarch64
+/// hosts yet); says so when it does not.
+fn level_runs(test: &str) -> bool {
+    if !backend::cintcode::AVAILABLE {
+        eprintln!("{test}: skipped: the a64 engine has no Cintcode level on this host");
+    }
+    backend::cintcode::AVAILABLE
+}
+
 fn passes(v: &Verdict) -> bool {
     matches!(v, Verdict::Pass | Verdict::Skipped { .. })
 }
 
 #[test]
 fn every_cintcode_case_passes_on_a64() {
+    if !level_runs("every_cintcode_case_passes_on_a64") {
+        return;
+    }
     let cases = cintcode_cases();
     assert!(!cases.is_empty(), "no Cintcode cases found");
     let mut failed = Vec::new();
@@ -55,6 +67,9 @@ fn every_cintcode_case_passes_on_a64() {
 
 #[test]
 fn every_cintcode_mutant_is_caught() {
+    if !level_runs("every_cintcode_mutant_is_caught") {
+        return;
+    }
     let cases = cintcode_cases();
     let passing: Vec<&Case> = cases
         .iter()
@@ -78,6 +93,9 @@ fn every_cintcode_mutant_is_caught() {
 
 #[test]
 fn cintcode_mutants_are_registered_engines() {
+    if !level_runs("cintcode_mutants_are_registered_engines") {
+        return;
+    }
     for m in Mutation::ALL {
         let e = cintcheck::engine::engine_by_name(m.name()).expect("a registered engine");
         assert_eq!(e.name(), m.name());
