@@ -12,7 +12,7 @@
 use sial::{Args, Instr, Op};
 
 use super::features::{Feature, Features};
-use super::model::{Func, Kind, Piece, Print, Prog, Stmt, VecDecl, Via};
+use super::model::{Func, Kind, Piece, Print, Prog, Stmt, VecDecl, Via, G_VEC};
 use super::rng::Rng;
 use super::types::{ins, Checker, Data, Slot, State, Ty};
 
@@ -193,6 +193,9 @@ impl Gen {
                 let words = (0..len).map(|_| self.r.word()).collect();
                 self.statics.push((l, words));
                 self.data.statics.push((l, len));
+            }
+            if self.has(Feature::Globals) {
+                self.data.vec_global = self.data.statics.first().copied();
             }
         }
         if self.has(Feature::Print) || self.has(Feature::Bytes) {
@@ -545,6 +548,7 @@ impl Gen {
                     end_l,
                     then,
                     els,
+                    goto_end: self.has(Feature::Jumps) && self.r.one_in(3),
                 })
             }
             3 => Some(self.switch(fx, nest, mult, kinds)),
@@ -878,9 +882,18 @@ impl Gen {
                 let op = *self.r.choose(&[
                     Mul, Add, Sub, Xsub, And, Or, Xor, Eqv, Eq, Ne, Ls, Gr, Le, Ge,
                 ]);
-                let mut v = self.b_source(&readable, s);
-                v.push(r0(op));
-                v
+                match self.r.below(6) {
+                    // A := A + P!n / G!n in one instruction.
+                    0 if !ints.is_empty() => vec![pp(Ap, *self.r.choose(&ints))],
+                    1 if !self.data.globals.is_empty() => {
+                        vec![ins(Ag, Args::G(*self.r.choose(&self.data.globals)))]
+                    }
+                    _ => {
+                        let mut v = self.b_source(&readable, s);
+                        v.push(r0(op));
+                        v
+                    }
+                }
             }
             5 => vec![r0(*self
                 .r
@@ -945,6 +958,9 @@ impl Gen {
             }
             9 if !ptrs.is_empty() => {
                 // Vector reads.
+                if let Some((_, len)) = self.data.vec_global.filter(|_| self.r.one_in(4)) {
+                    return vec![ins(Lkg, Args::KG(self.r.range(0, len - 1), G_VEC))];
+                }
                 let (src, len) = self.r.choose(&ptrs).clone();
                 let k = self.r.range(0, len - 1);
                 let mut v = src;
@@ -973,6 +989,9 @@ impl Gen {
             }
             10 if !ptrs.is_empty() => {
                 // Vector writes of the integer in A.
+                if let Some((_, len)) = self.data.vec_global.filter(|_| self.r.one_in(4)) {
+                    return vec![ins(Skg, Args::KG(self.r.range(0, len - 1), G_VEC))];
+                }
                 let (src, len) = self.r.choose(&ptrs).clone();
                 let k = self.r.range(0, len - 1);
                 let t = any(&mut self.r, &temps).unwrap_or(3);

@@ -22,6 +22,8 @@ pub const G_LEVEL: u32 = 250;
 pub const G_LABEL: u32 = 251;
 /// Where `start` leaves the program's checksum.
 pub const G_SUM: u32 = 199;
+/// Where `start` leaves the address of a static vector (`Data::vec_global`).
+pub const G_VEC: u32 = 252;
 /// A canonical quiet NaN (what a NaN becomes before integer code sees it).
 pub const CANON_NAN: i64 = 0x7FF8_0000_0000_0000;
 
@@ -93,6 +95,9 @@ pub enum Stmt {
         end_l: u32,
         then: Vec<Stmt>,
         els: Vec<Stmt>,
+        /// Leave the then-branch with a computed jump, `lf Lend; goto`,
+        /// instead of `j Lend`.
+        goto_end: bool,
     },
     Switch {
         value: Piece,
@@ -591,6 +596,10 @@ impl Render<'_> {
                 self.emit(l(Op::Lll, self.prog.table));
                 self.emit(k(Op::Stk, g.id as i64));
             }
+            if let Some((vec, _)) = self.prog.data.vec_global {
+                self.emit(l(Op::Lll, vec));
+                self.emit(ins(Op::Sg, Args::G(G_VEC)));
+            }
         }
         let vecs: Vec<&VecDecl> = f.vecs.iter().filter(|v| used.contains(&v.slot)).collect();
         for v in &vecs {
@@ -745,12 +754,19 @@ impl Render<'_> {
                 end_l,
                 then,
                 els,
+                goto_end,
             } => {
                 self.note("; if".into());
                 self.piece(cond);
                 self.emit(l(*jump, *else_l));
                 self.block(f, then);
-                self.emit(l(Op::J, *end_l));
+                if *goto_end {
+                    // A and B are dead between statements.
+                    self.emit(l(Op::Lf, *end_l));
+                    self.emit(ins(Op::Goto, Args::None));
+                } else {
+                    self.emit(l(Op::J, *end_l));
+                }
                 self.emit(l(Op::Lab, *else_l));
                 self.block(f, els);
                 self.emit(l(Op::Lab, *end_l));

@@ -17,6 +17,8 @@
 
 use sial::{Args, Instr, Op};
 
+use super::model::G_VEC;
+
 /// What a register (or temporary slot) holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ty {
@@ -83,6 +85,9 @@ pub struct Data {
     pub consts: Vec<(u32, i64, bool)>,
     /// Whether division by zero (fault 5) may happen.
     pub faults: bool,
+    /// The static (label, length) whose address `start` leaves in
+    /// [`G_VEC`], for `lkg`/`skg`.
+    pub vec_global: Option<(u32, i64)>,
 }
 
 /// The register state inside a piece.
@@ -317,6 +322,15 @@ impl Checker<'_> {
                     },
                     _ => return None,
                 }
+            }
+            (Lkg, Args::KG(k, g)) if *g == G_VEC => {
+                let len = self.data.vec_global?.1;
+                (*k >= 0 && *k < len).then_some(())?;
+                s.a = INT;
+            }
+            (Skg, Args::KG(k, g)) if *g == G_VEC && s.a.is_int() => {
+                let len = self.data.vec_global?.1;
+                (*k >= 0 && *k < len).then_some(())?;
             }
             (Lkp, Args::KP(k, n)) => {
                 let len = self.vec_slot(*n)?;
