@@ -38,19 +38,11 @@ pub const AVAILABLE: bool = cfg!(not(target_arch = "aarch64"));
 pub use run::{run, run_with, CinOptions, CinRun};
 pub use translate::{translate, Translated};
 
-/// Machine register numbers of the Cintcode level.
+/// Machine register numbers of the Cintcode level: the seed's map and the
+/// scratch registers are the Sial level's ([`crate::abi`]); the rest are
+/// this level's own.
 pub mod regs {
-    pub const A: u8 = 0;
-    pub const B: u8 = 1;
-    pub const C: u8 = 2;
-    pub const T0: u8 = 9;
-    pub const T1: u8 = 10;
-    pub const T2: u8 = 11;
-    pub const T3: u8 = 12;
-    pub const T4: u8 = 13;
-    pub const T5: u8 = 14;
-    /// Scratch of the offset helpers.
-    pub const TOFF: u8 = 15;
+    pub use crate::abi::{A, B, C, COUNT, G, MW, P, ST, T0, T1, T2, T3, T4, T5, TOFF, ZERO};
     /// Host-entry address register.
     pub const HOST: u8 = 16;
     pub const TABLE: u8 = 19;
@@ -58,12 +50,6 @@ pub mod regs {
     pub const TABLE_LEN: u8 = 21;
     pub const PC_LIMIT: u8 = 22;
     pub const TABLE_LO: u8 = 23;
-    pub const ZERO: u8 = 24;
-    pub const MW: u8 = 25;
-    pub const COUNT: u8 = 26;
-    pub const ST: u8 = 27;
-    pub const G: u8 = 28;
-    pub const P: u8 = 29;
 }
 
 /// Host entries: slot numbers of the context block (8 bytes each) that ST

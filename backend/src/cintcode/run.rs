@@ -211,6 +211,7 @@ mod emu {
     use crate::cintcode::regs;
     use crate::cintcode::translate::translate_fragment;
     use crate::cintcode::{Host, COUNT_ON_SLOT};
+    use crate::exec::emulator::xreg;
 
     const PAGE: u64 = 4096;
     /// Room after the translation for code translated at run time.
@@ -218,43 +219,6 @@ mod emu {
 
     fn round_up(n: u64) -> u64 {
         n.div_ceil(PAGE).max(1) * PAGE
-    }
-
-    fn xreg(n: u8) -> R {
-        const X: [R; 31] = [
-            R::X0,
-            R::X1,
-            R::X2,
-            R::X3,
-            R::X4,
-            R::X5,
-            R::X6,
-            R::X7,
-            R::X8,
-            R::X9,
-            R::X10,
-            R::X11,
-            R::X12,
-            R::X13,
-            R::X14,
-            R::X15,
-            R::X16,
-            R::X17,
-            R::X18,
-            R::X19,
-            R::X20,
-            R::X21,
-            R::X22,
-            R::X23,
-            R::X24,
-            R::X25,
-            R::X26,
-            R::X27,
-            R::X28,
-            R::X29,
-            R::X30,
-        ];
-        X[n as usize % 31]
     }
 
     /// What a run's host entries work on.

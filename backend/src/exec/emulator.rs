@@ -80,8 +80,10 @@ pub struct Emulator {
     wild: Option<(unicorn_engine::UcHookId, u64)>,
 }
 
-fn xreg(n: u8) -> R {
-    const X: [R; 29] = [
+/// Unicorn's register for machine register x`n` (0..=30); shared with the
+/// Cintcode level's executor.
+pub(crate) fn xreg(n: u8) -> R {
+    const X: [R; 31] = [
         R::X0,
         R::X1,
         R::X2,
@@ -111,12 +113,10 @@ fn xreg(n: u8) -> R {
         R::X26,
         R::X27,
         R::X28,
+        R::X29,
+        R::X30,
     ];
-    match n {
-        29 => R::X29,
-        30 => R::X30,
-        n => X[n as usize % 29],
-    }
+    X[n as usize % 31]
 }
 
 fn round_up(n: u64) -> u64 {
