@@ -168,6 +168,8 @@ enum Stub {
     Fault(i64),
     /// Fault 4 at a checked fetch of x9.
     BadPc,
+    /// `b` to a label a conditional branch cannot reach (far mode).
+    Veneer(DynamicLabel),
 }
 
 struct Common {
@@ -191,6 +193,9 @@ struct Tr<'a> {
     stubs: Vec<(DynamicLabel, Stub, i64)>,
     sites: HashMap<u32, i64>,
     c: Common,
+    /// Conditional branches to other instructions go through veneers
+    /// (code too big for their +-1 MiB reach; see [`emit`]).
+    far: bool,
 }
 
 fn u8v(ins: &Instr) -> i64 {
@@ -251,6 +256,16 @@ impl Tr<'_> {
         l
     }
 
+    /// A label for a conditional branch to `target`: `target` itself, or
+    /// in far mode a veneer (`b target`) placed with the stubs nearby.
+    fn near(&mut self, target: DynamicLabel) -> DynamicLabel {
+        if self.far {
+            self.stub(Stub::Veneer(target), 0)
+        } else {
+            target
+        }
+    }
+
     /// Emit the pending out-of-line stubs here (control never falls into
     /// them: called only after code that does not fall through).
     fn flush_stubs(&mut self) {
@@ -258,6 +273,10 @@ impl Tr<'_> {
             let ops = &mut self.ops;
             a64!(ops ; =>l);
             let target = match kind {
+                Stub::Veneer(target) => {
+                    a64!(ops ; b =>target);
+                    continue;
+                }
                 Stub::Event => self.c.event,
                 Stub::Fault(code) => {
                     load_imm(ops, T0, code);
@@ -270,6 +289,20 @@ impl Tr<'_> {
             a64!(ops ; bl =>target);
             self.sites.insert(o, ipc);
         }
+    }
+
+    /// Emit the pending stubs here, with a branch over them (inside code
+    /// that falls through).
+    fn flush_stubs_inline(&mut self) {
+        if self.stubs.is_empty() {
+            return;
+        }
+        let skip = self.ops.new_dynamic_label();
+        let ops = &mut self.ops;
+        a64!(ops ; b =>skip);
+        self.flush_stubs();
+        let ops = &mut self.ops;
+        a64!(ops ; =>skip);
     }
 
     /// `bl` to a common routine, recording the site.
@@ -423,8 +456,13 @@ impl Tr<'_> {
     /// Conditional jump to `target` on `cond` of B against A (or of A
     /// against 0 for the 0-forms).
     fn jcc(&mut self, op: u8, target: DynamicLabel) {
-        let ops = &mut self.ops;
         let family = op & !1;
+        let target = if family == 186 {
+            target
+        } else {
+            self.near(target)
+        };
+        let ops = &mut self.ops;
         match family {
             28 => a64!(ops ; cmp X(B), X(A) ; b.eq =>target),
             30 => a64!(ops ; cbz X(A), =>target),
@@ -616,19 +654,33 @@ impl Tr<'_> {
 
     fn swb(&mut self, base: i64, default: i64, nodes: &[(u16, i64)]) {
         let n = nodes.len();
-        let dl = self.label(base + default);
+        let default = self.label(base + default);
+        // A big tree (up to 65535 nodes, over 1 MiB of code) gets the
+        // pending stubs first and its veneers every CHUNK nodes, so every
+        // conditional branch stays within reach.
+        const CHUNK: usize = 2048;
+        let big = n > CHUNK;
+        if big {
+            self.flush_stubs_inline();
+        }
+        let mut dl = self.near(default);
         let node_labels: Vec<DynamicLabel> = (0..n).map(|_| self.ops.new_dynamic_label()).collect();
         let heap = self.has(Mutation::SwbHeapOrder);
-        let at = |m: usize| -> DynamicLabel {
-            if (1..=n).contains(&m) {
-                node_labels[m - 1]
-            } else {
-                dl
-            }
-        };
         for (i, &(key, t)) in nodes.iter().enumerate() {
+            if big && i > 0 && i % CHUNK == 0 {
+                self.flush_stubs_inline();
+                dl = self.near(default);
+            }
+            let at = |m: usize| -> DynamicLabel {
+                if (1..=n).contains(&m) {
+                    node_labels[m - 1]
+                } else {
+                    dl
+                }
+            };
             let m = i + 1;
             let tl = self.label(base + t);
+            let tl = self.near(tl);
             // s.7.2: larger keys at 2m, smaller at 2m + 1.
             let (less, greater) = if heap {
                 (at(2 * m), at(2 * m + 1))
@@ -864,6 +916,7 @@ impl Tr<'_> {
                     let h = base + ::cintcode::disasm::switch_table(ins.at) as i64;
                     let n = cases.len() as i64;
                     let dl = self.label(base + *default);
+                    let dl = self.near(dl);
                     let ops = &mut self.ops;
                     // 0 <= A < n (signed A: a negative A is a huge unsigned).
                     load_imm(ops, T1, n);
@@ -1073,7 +1126,10 @@ impl Tr<'_> {
             ; ldr X(T4), [X(ZERO), X(T2), lsl #3]
             ; and XSP(P), X(T4), #0xFFFF_FFFF_FFFF_FFF8
             ; ldr X(T5), [X(ST), #COUNT_ON_SLOT]
-            ; cbz X(T5), =>dispatch
+            // (`b`: the dispatch routine may be out of `cbz`'s reach.)
+            ; cbnz X(T5), >checks
+            ; b =>dispatch
+            ; checks:
             // The slow interpreter's checks: the PC, then P against the
             // coroutine's stack limit.
             ; cmp X(T0), X(PC_LIMIT)
@@ -1105,9 +1161,20 @@ fn global(op: u8, ins: &Instr) -> i64 {
 /// host-call sites.
 type Emission = (Vec<u8>, Vec<Emitted>, HashMap<u32, i64>);
 
+/// Emit `groups`; code too big for the reach of conditional branches
+/// (+-1 MiB: a huge section, or a fragment of random bytes with big switch
+/// tables) is emitted again with veneers.
 fn emit(
     groups: &[(usize, i64, Vec<Instr>)],
     mutations: &HashSet<Mutation>,
+) -> Result<Emission, String> {
+    emit_with(groups, mutations, false).or_else(|_| emit_with(groups, mutations, true))
+}
+
+fn emit_with(
+    groups: &[(usize, i64, Vec<Instr>)],
+    mutations: &HashSet<Mutation>,
+    far: bool,
 ) -> Result<Emission, String> {
     let mut ops = Ops::new(0);
     let c = Common {
@@ -1134,6 +1201,7 @@ fn emit(
         stubs: Vec::new(),
         sites: HashMap::new(),
         c,
+        far,
     };
     tr.common();
     let mut emitted = Vec::new();

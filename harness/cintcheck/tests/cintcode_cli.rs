@@ -124,3 +124,40 @@ fn a_fault_inside_the_library_is_located_at_the_call() {
     assert!(o.contains("!! ABORT 5"), "{o}");
     assert!(e.contains("prog.cin:6:3 (in start)"), "{e}");
 }
+
+/// Random bytes as code (found by running random byte strings on both
+/// engines): a SWB whose header claims ~53000 nodes, its table running far
+/// past the section through memory, is over 1 MiB of AArch64 once
+/// translated, beyond the reach of conditional branches, so the translator
+/// emits it with veneers; an indirect jump into such code. The a64 engine
+/// must end exactly as the reference does.
+#[test]
+fn random_bytes_with_huge_switch_tables_end_as_on_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let programs: [&[u8]; 3] = [
+        &[
+            146, 182, 61, 207, 168, 13, 247, 87, 191, 34, 158, 224, 145, 114, 200, 208, 72, 199,
+            110, 144, 75, 226, 89, 54, 128, 249, 221, 61,
+        ],
+        &[
+            31, 184, 5, 108, 157, 112, 142, 211, 70, 163, 102, 88, 130, 110, 125, 147, 98, 183,
+            166, 116, 75, 157, 87, 198, 241, 176, 171, 194, 172, 103, 94, 38, 86, 146, 233, 253, 8,
+            235, 64,
+        ],
+        &[141, 146, 57, 189, 56, 78, 104, 193, 109, 114, 105],
+    ];
+    for bytes in programs {
+        let list: Vec<String> = bytes.iter().map(|b| b.to_string()).collect();
+        let body = format!("  .byte {}", list.join(", "));
+        let run = |engine: &str| {
+            let out = exec_body(
+                dir.path(),
+                &body,
+                &["--engine", engine, "--step-limit", "200000"],
+            );
+            let err = text(&out.stderr).replace(&format!("on {engine})"), "on ENGINE)");
+            (out.status.code(), text(&out.stdout), err)
+        };
+        assert_eq!(run("a64"), run("reference"), "bytes {bytes:?}");
+    }
+}
