@@ -27,7 +27,9 @@
 #![allow(clippy::useless_conversion)]
 
 pub(crate) mod asm;
+mod live;
 mod ops;
+mod regs;
 
 use std::collections::{HashMap, HashSet};
 
@@ -224,9 +226,15 @@ pub struct Compiler<'a> {
     module_labels: Vec<HashMap<u32, DynamicLabel>>,
     /// The value of A when it is known at compile time (after `l K` etc.).
     known_a: Option<i64>,
-    /// B already holds the value the next `atbl`/`atblp`/`atblg` moves
-    /// there (a constant loaded straight into B).
-    b_preloaded: bool,
+    /// The registers that hold A and B now (`regs.rs`).
+    ra: u8,
+    rb: u8,
+    /// A is `known_a`, not yet loaded into `ra`.
+    a_pending: bool,
+    /// A and B live on entry to each instruction of the module (`live.rs`).
+    live: Vec<u8>,
+    /// The previous instruction does not fall through (j, rtn, ...).
+    unreachable: bool,
     cur: InstrRef,
     sial_instructions: usize,
 }
@@ -264,7 +272,11 @@ impl<'a> Compiler<'a> {
             map: Vec::new(),
             module_labels: Vec::new(),
             known_a: None,
-            b_preloaded: false,
+            ra: abi::A,
+            rb: abi::B,
+            a_pending: false,
+            live: Vec::new(),
+            unreachable: false,
             cur: InstrRef {
                 module: 0,
                 index: 0,
@@ -424,7 +436,10 @@ impl<'a> Compiler<'a> {
         }
         // A label whose address is taken may be the target of a `goto` loop.
         self.loop_heads.extend(called_or_jumped);
+        self.live = live::live_in(&m.instrs, &defined_at);
         self.defined_at = defined_at;
+        self.reset_regs();
+        self.unreachable = false;
         // Pass 2: code.
         for (i, ins) in m.instrs.iter().enumerate() {
             self.cur = InstrRef {
@@ -435,7 +450,7 @@ impl<'a> Compiler<'a> {
             if !ins.op.is_directive() {
                 self.sial_instructions += 1;
             }
-            self.instruction(mi, ins, m.instrs.get(i + 1).map(|n| n.op))
+            self.instruction(mi, ins, i)
                 .map_err(|e| format!("{}:{}: {e}", self.linked.files[mi], ins.pos.line))?;
         }
         // A fall off the end of the module's code is a bad jump.
