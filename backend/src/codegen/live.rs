@@ -10,7 +10,7 @@
 //! A (and B for `k`) and write both (the callee leaves garbage in B,
 //! sial.md s.1.3); `rtn` reads A only: calls destroy B (s.1.3).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use sial::{Args, Instr, Op};
 
@@ -56,31 +56,75 @@ pub fn ends_flow(op: Op) -> bool {
     )
 }
 
-/// The accumulators live on entry to each instruction of `instrs`;
-/// `defined_at` gives the index of each code label.
+/// The accumulators live on entry to each instruction of `instrs` (and
+/// one more entry, 0, for the end); `defined_at` gives the index of each
+/// code label.
 pub fn live_in(instrs: &[Instr], defined_at: &HashMap<u32, usize>) -> Vec<u8> {
     let n = instrs.len();
-    let mut live = vec![0u8; n + 1];
-    // Off the end of the module: a fault, nothing is read.
+    let table = table();
+    // Per instruction: its table entry and jump target (n: none; n + 1: an
+    // unknown label, where both are live).
+    let facts: Vec<(u8, u32)> = instrs
+        .iter()
+        .map(|ins| {
+            let f = table[ins.op as usize];
+            let target = match (&ins.args, f & JUMP != 0) {
+                (Args::L(l), true) => defined_at.get(l).copied().unwrap_or(n + 1),
+                _ => n,
+            };
+            (f, target as u32)
+        })
+        .collect();
+    let mut live = vec![0u8; n + 2];
+    live[n + 1] = LAB;
+    // What each backward jump found at its target, to see whether another
+    // pass is needed (forward jumps find their target's final value).
+    let mut seen: Vec<(usize, u8)> = Vec::new();
     loop {
-        let mut changed = false;
-        for i in (0..n).rev() {
-            let ins = &instrs[i];
-            let (used, written) = effect(ins.op);
-            let mut out = if ends_flow(ins.op) { 0 } else { live[i + 1] };
-            if let (true, Args::L(l)) = (is_label_jump(ins.op), &ins.args) {
-                out |= defined_at.get(l).map_or(LAB, |&d| live[d]);
+        seen.clear();
+        let mut next = 0; // live[i + 1]
+        for (i, &(f, target)) in facts.iter().enumerate().rev() {
+            let target = target as usize;
+            let mut out = live[target];
+            if target < i {
+                seen.push((target, out));
             }
-            let v = used | (out & !written);
-            if v != live[i] {
-                live[i] = v;
-                changed = true;
+            if f & FALLS != 0 {
+                out |= next;
             }
+            next = (f & LAB) | (out & !(f >> 2) & LAB);
+            live[i] = next;
         }
-        if !changed {
+        if seen.iter().all(|&(t, v)| live[t] == v) {
+            live.truncate(n + 1);
             return live;
         }
     }
+}
+
+/// Table bits beside read (bits 0-1) and written (bits 2-3).
+const FALLS: u8 = 16;
+const JUMP: u8 = 32;
+
+/// Per opcode number: read | written << 2 | FALLS | JUMP.
+fn table() -> &'static [u8; 256] {
+    static TABLE: std::sync::OnceLock<[u8; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = [LAB | FALLS; 256];
+        for (n, e) in t.iter_mut().enumerate() {
+            if let Some(op) = Op::from_number(n as i64) {
+                let (used, written) = effect(op);
+                *e = used | written << 2;
+                if !ends_flow(op) {
+                    *e |= FALLS;
+                }
+                if is_label_jump(op) {
+                    *e |= JUMP;
+                }
+            }
+        }
+        t
+    })
 }
 
 /// Jumps to a code label `Ln` (integer and float, conditional or not).

@@ -31,7 +31,9 @@ mod live;
 mod ops;
 mod regs;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi};
 use runtime::library::LIBRARY;
@@ -217,7 +219,7 @@ pub struct Compiler<'a> {
     mlabels: HashMap<u32, DynamicLabel>,
     /// Labels reached by `lf` or a backward switch: budget checks at the
     /// label. (Backward `j`/conditional jumps check the budget themselves.)
-    loop_heads: HashSet<u32>,
+    loop_heads: FxHashSet<u32>,
     /// Index in the current module at which each code label is defined.
     defined_at: HashMap<u32, usize>,
     sites: Vec<Site>,
@@ -258,18 +260,20 @@ pub fn compile(linked: &Linked, layout: &Layout, opts: &Options) -> Result<Compi
 
 impl<'a> Compiler<'a> {
     fn new(linked: &'a Linked, layout: &'a Layout, opts: &'a Options) -> Self {
+        // Room for the usual code size, so the buffers rarely grow.
+        let n: usize = linked.modules.iter().map(|m| m.instrs.len()).sum();
         Compiler {
-            ops: Ops::new(0),
+            ops: Ops::new_with_capacity(0, n * 12 + 4096, 0, 0, n / 2, 0, n / 2),
             linked,
             layout,
             opts,
-            labels: HashMap::new(),
-            mlabels: HashMap::new(),
-            loop_heads: HashSet::new(),
-            defined_at: HashMap::new(),
+            labels: HashMap::default(),
+            mlabels: HashMap::default(),
+            loop_heads: FxHashSet::default(),
+            defined_at: HashMap::default(),
             sites: Vec::new(),
             all_sites: Vec::new(),
-            map: Vec::new(),
+            map: Vec::with_capacity(n),
             module_labels: Vec::new(),
             known_a: None,
             ra: abi::A,
@@ -286,7 +290,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn mutated(&self, m: Mutation) -> bool {
-        self.opts.mutations.contains(&m)
+        !self.opts.mutations.is_empty() && self.opts.mutations.contains(&m)
     }
 
     fn run(mut self) -> Result<Compiled, String> {
@@ -300,7 +304,7 @@ impl<'a> Compiler<'a> {
             if mi == boot_m {
                 boot = self.labels.get(&boot_l).copied();
             }
-            self.module_labels.push(self.labels.clone());
+            self.module_labels.push(std::mem::take(&mut self.labels));
         }
         let boot = boot.ok_or("the prelude's boot function has no entry")?;
         self.trampoline(entry_label, boot);
@@ -308,7 +312,7 @@ impl<'a> Compiler<'a> {
             ops,
             module_labels,
             all_sites,
-            mut map,
+            map,
             sial_instructions,
             ..
         } = self;
@@ -335,7 +339,8 @@ impl<'a> Compiler<'a> {
             .iter()
             .map(|(l, i)| Ok((resolve(&ops, *l)?, *i)))
             .collect::<Result<_, String>>()?;
-        map.sort();
+        // Code is emitted in instruction order, so the map is sorted already.
+        debug_assert!(map.is_sorted());
         let code = ops.finalize().map_err(|e| format!("assembling: {e}"))?;
         Ok(Compiled {
             code,
@@ -394,10 +399,12 @@ impl<'a> Compiler<'a> {
     /// Compile one module.
     fn module(&mut self, mi: usize, m: &sial::Module) -> Result<(), String> {
         self.labels.clear();
+        self.labels.reserve(m.instrs.len() / 8);
         self.mlabels.clear();
         self.loop_heads.clear();
         // Pass 1: labels and loop heads.
-        let mut defined_at: HashMap<u32, usize> = HashMap::new();
+        let mut defined_at: HashMap<u32, usize> =
+            HashMap::with_capacity_and_hasher(m.instrs.len() / 8, Default::default());
         for (i, ins) in m.instrs.iter().enumerate() {
             match (&ins.op, &ins.args) {
                 (Op::Lab, Args::L(l)) => {
@@ -412,7 +419,7 @@ impl<'a> Compiler<'a> {
                 _ => {}
             }
         }
-        let mut called_or_jumped: HashSet<u32> = HashSet::new();
+        let mut called_or_jumped: FxHashSet<u32> = FxHashSet::default();
         for ins in &m.instrs {
             if let (Op::Lf, Args::L(l)) = (&ins.op, &ins.args) {
                 called_or_jumped.insert(*l);
