@@ -220,6 +220,9 @@ pub struct Compiler<'a> {
     /// Labels reached by `lf` or a backward switch: budget checks at the
     /// label. (Backward `j`/conditional jumps check the budget themselves.)
     loop_heads: FxHashSet<u32>,
+    /// Labels that some instruction or directive of the module names (the
+    /// others are reached only by falling through: no block boundary).
+    referenced: FxHashSet<u32>,
     /// Index in the current module at which each code label is defined.
     defined_at: HashMap<u32, usize>,
     sites: Vec<Site>,
@@ -233,6 +236,8 @@ pub struct Compiler<'a> {
     rb: u8,
     /// A is `known_a`, not yet loaded into `ra`.
     a_pending: bool,
+    /// A's register holds the same value as P!n.
+    a_local: Option<u32>,
     /// A and B live on entry to each instruction of the module (`live.rs`).
     live: Vec<u8>,
     /// The previous instruction does not fall through (j, rtn, ...).
@@ -270,6 +275,7 @@ impl<'a> Compiler<'a> {
             labels: HashMap::default(),
             mlabels: HashMap::default(),
             loop_heads: FxHashSet::default(),
+            referenced: FxHashSet::default(),
             defined_at: HashMap::default(),
             sites: Vec::new(),
             all_sites: Vec::new(),
@@ -279,6 +285,7 @@ impl<'a> Compiler<'a> {
             ra: abi::A,
             rb: abi::B,
             a_pending: false,
+            a_local: None,
             live: Vec::new(),
             unreachable: false,
             cur: InstrRef {
@@ -385,6 +392,11 @@ impl<'a> Compiler<'a> {
         a64!(self.ops
             ; =>entry
             ; movz X(abi::ZERO), #0
+        );
+        for (k, r) in abi::KBASES {
+            asm::load_imm(&mut self.ops, r, k * 8);
+        }
+        a64!(self.ops
             ; adr x30, =>ret
             ; stp xzr, x30, [X(P)]
             ; adr X(T0), =>boot
@@ -420,9 +432,29 @@ impl<'a> Compiler<'a> {
             }
         }
         let mut called_or_jumped: FxHashSet<u32> = FxHashSet::default();
+        self.referenced.clear();
         for ins in &m.instrs {
-            if let (Op::Lf, Args::L(l)) = (&ins.op, &ins.args) {
-                called_or_jumped.insert(*l);
+            match (&ins.op, &ins.args) {
+                (Op::Lab, _) => {}
+                (Op::Lf, Args::L(l)) => {
+                    called_or_jumped.insert(*l);
+                    self.referenced.insert(*l);
+                }
+                (_, Args::L(l) | Args::KL(_, l)) => {
+                    self.referenced.insert(*l);
+                }
+                (_, Args::Swb { default, cases }) => {
+                    self.referenced.insert(*default);
+                    self.referenced.extend(cases.iter().map(|c| c.1));
+                }
+                (_, Args::Swl { default, labels }) => {
+                    self.referenced.insert(*default);
+                    self.referenced.extend(labels.iter().copied());
+                }
+                (_, Args::Global { pairs, .. }) => {
+                    self.referenced.extend(pairs.iter().map(|p| p.1));
+                }
+                _ => {}
             }
         }
         for (i, ins) in m.instrs.iter().enumerate() {

@@ -11,7 +11,7 @@ use super::asm::{
 };
 use super::live::{ends_flow, LA, LAB};
 use super::{Compiler, Mutation};
-use crate::abi::{Slot, A, B, C, COUNT, G, P, R, ST, T0, T1, T2, T4, T5, ZERO};
+use crate::abi::{kbase, Slot, A, B, C, COUNT, G, P, R, ST, T0, T1, T2, T4, T5, ZERO};
 
 /// The six relations of a Sial opcode family, by offset from its first member.
 fn rel(op: Op, first: Op) -> Cond {
@@ -23,6 +23,12 @@ impl Compiler<'_> {
     pub(super) fn instruction(&mut self, mi: usize, ins: &Instr, i: usize) -> Result<(), String> {
         match (ins.op, &ins.args) {
             // Directives: labels place code; data was laid out by the loader.
+            (Op::Lab, Args::L(l)) if !self.referenced.contains(l) => {
+                // Reached only by falling through: not a block boundary.
+                let dl = self.label(*l)?;
+                a64!(self.ops ; =>dl);
+                return Ok(());
+            }
             (Op::Lab, Args::L(l)) => {
                 if !self.unreachable {
                     self.settle(self.live[i], 0);
@@ -70,12 +76,17 @@ impl Compiler<'_> {
         match (ins.op, &ins.args) {
             // s.3.1 loads
             (Op::Lp, Args::P(n)) => {
+                let slot = *n;
                 let mut n = *n as i64;
                 if self.mutated(Mutation::FrameOffsetOffByOne) && n >= 32 {
                     n += 1;
+                } else if self.a_local == Some(slot) && !self.a_pending {
+                    // A holds P!n already (stored or loaded in this block).
+                    return Ok(true);
                 }
                 let d = self.fresh_a();
-                ldr_off(&mut self.ops, d, P, n * 8)
+                ldr_off(&mut self.ops, d, P, n * 8);
+                self.a_local = Some(slot);
             }
             (Op::Lg, Args::G(n)) => {
                 let d = self.fresh_a();
@@ -123,16 +134,24 @@ impl Compiler<'_> {
 
             // s.3.1 stores and address arithmetic
             (Op::Sp, Args::P(n)) => {
-                let a = self.a();
-                str_off(&mut self.ops, a, P, *n as i64 * 8)
+                let a = self.a_or_zr();
+                str_off(&mut self.ops, a, P, *n as i64 * 8);
+                if self.a_local.is_some_and(|l| l != *n) {
+                    self.a_local = None;
+                }
+                if !self.a_pending {
+                    self.a_local = Some(*n);
+                }
             }
             (Op::Sg, Args::G(n)) => {
-                let a = self.a();
+                self.a_local = None;
+                let a = self.a_or_zr();
                 str_off(&mut self.ops, a, G, *n as i64 * 8)
             }
             (Op::Sl, Args::L(l)) => {
+                self.a_local = None;
                 let off = self.static_offset(mi, *l)?;
-                let a = self.a();
+                let a = self.a_or_zr();
                 str_off(&mut self.ops, a, G, off);
             }
             (Op::Ap | Op::Ag, Args::P(n) | Args::G(n)) => {
@@ -180,15 +199,18 @@ impl Compiler<'_> {
                 self.load_word_plus(d, a, *k)
             }
             (Op::St, _) => {
+                self.a_local = None;
                 let (a, b) = (self.a(), self.rb);
                 a64!(self.ops ; str X(b), [X(ZERO), X(a), lsl #3]);
             }
             (Op::Stp, Args::P(n)) => {
+                self.a_local = None;
                 let (a, b) = (self.a(), self.rb);
                 ldr_off(&mut self.ops, T0, P, *n as i64 * 8);
                 a64!(self.ops ; add X(T0), X(T0), X(a) ; str X(b), [X(ZERO), X(T0), lsl #3]);
             }
             (Op::Stk, Args::K(k)) => {
+                self.a_local = None;
                 let (a, b) = (self.a(), self.rb);
                 if self.mutated(Mutation::StkStoresBeforeLoading) && *k != 0 {
                     // The store goes out before T1 := A + k is computed.
@@ -199,12 +221,14 @@ impl Compiler<'_> {
                 }
             }
             (Op::Stkp | Op::Skg, Args::KP(k, n) | Args::KG(k, n)) => {
+                self.a_local = None;
                 let base = if ins.op == Op::Stkp { P } else { G };
-                let a = self.a();
+                let a = self.a_or_zr();
                 ldr_off(&mut self.ops, T0, base, *n as i64 * 8);
                 self.store_word_plus(a, T0, *k);
             }
             (Op::Xst, _) => {
+                self.a_local = None;
                 let (a, b) = (self.a(), self.rb);
                 a64!(self.ops ; str X(a), [X(ZERO), X(b), lsl #3]);
             }
@@ -374,6 +398,7 @@ impl Compiler<'_> {
             // s.3.5 register moves
             (Op::Atb, _) => self.b_takes_a(),
             (Op::Bta, _) => {
+                self.a_local = None;
                 self.ra = self.rb;
                 self.a_pending = false;
                 self.known_a = None;
@@ -413,13 +438,19 @@ impl Compiler<'_> {
             }
 
             // s.3.6 increment in place
-            (Op::Ikp, Args::KP(k, n)) => self.increment(P, *n as i64 * 8, Some(*k)),
+            (Op::Ikp, Args::KP(k, n)) => {
+                self.increment(P, *n as i64 * 8, Some(*k));
+                self.a_local = Some(*n);
+            }
             (Op::Ikg, Args::KG(k, n)) => self.increment(G, *n as i64 * 8, Some(*k)),
             (Op::Ikl, Args::KL(k, l)) => {
                 let off = self.static_offset(mi, *l)?;
                 self.increment(G, off, Some(*k));
             }
-            (Op::Ip, Args::P(n)) => self.increment(P, *n as i64 * 8, None),
+            (Op::Ip, Args::P(n)) => {
+                self.increment(P, *n as i64 * 8, None);
+                self.a_local = Some(*n);
+            }
             (Op::Ig, Args::G(n)) => self.increment(G, *n as i64 * 8, None),
             (Op::Il, Args::L(l)) => {
                 let off = self.static_offset(mi, *l)?;
@@ -696,6 +727,8 @@ impl Compiler<'_> {
     fn load_word_plus(&mut self, rd: u8, word: u8, k: i64) {
         if k == 0 {
             a64!(self.ops ; ldr X(rd), [X(ZERO), X(word), lsl #3]);
+        } else if let Some(kb) = kbase(k) {
+            a64!(self.ops ; ldr X(rd), [X(kb), X(word), lsl #3]);
         } else {
             add_imm(&mut self.ops, T1, word, k);
             a64!(self.ops ; ldr X(rd), [X(ZERO), X(T1), lsl #3]);
@@ -706,6 +739,8 @@ impl Compiler<'_> {
     fn store_word_plus(&mut self, rs: u8, word: u8, k: i64) {
         if k == 0 {
             a64!(self.ops ; str X(rs), [X(ZERO), X(word), lsl #3]);
+        } else if let Some(kb) = kbase(k) {
+            a64!(self.ops ; str X(rs), [X(kb), X(word), lsl #3]);
         } else {
             add_imm(&mut self.ops, T1, word, k);
             a64!(self.ops ; str X(rs), [X(ZERO), X(T1), lsl #3]);

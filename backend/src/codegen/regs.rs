@@ -16,8 +16,10 @@ use super::Compiler;
 use crate::abi::{A, B, T0, T3};
 use dynasmrt::DynasmApi;
 
-/// The registers A and B may be kept in inside a block.
+/// The third register A and B may be kept in inside a block.
 pub const SPARE: u8 = T3;
+/// Register number 31 as the source of a store: xzr.
+const XZR: u8 = 31;
 
 impl Compiler<'_> {
     /// A in a register (loading a pending constant).
@@ -30,12 +32,22 @@ impl Compiler<'_> {
         self.ra
     }
 
+    /// A in a register to be stored: xzr for a pending 0 (which stays pending).
+    pub(super) fn a_or_zr(&mut self) -> u8 {
+        if self.a_pending && self.known_a == Some(0) {
+            XZR
+        } else {
+            self.a()
+        }
+    }
+
     /// A register for a new value of A (not B's): x0 unless B is there.
     /// The old A stays readable until the caller writes the register.
     pub(super) fn fresh_a(&mut self) -> u8 {
         self.ra = if self.rb != A { A } else { SPARE };
         self.a_pending = false;
         self.known_a = None;
+        self.a_local = None;
         self.ra
     }
 
@@ -111,5 +123,6 @@ impl Compiler<'_> {
         self.rb = B;
         self.a_pending = false;
         self.known_a = None;
+        self.a_local = None;
     }
 }
