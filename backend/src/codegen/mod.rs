@@ -414,9 +414,11 @@ impl<'a> Compiler<'a> {
         self.labels.reserve(m.instrs.len() / 8);
         self.mlabels.clear();
         self.loop_heads.clear();
-        // Pass 1: labels and loop heads.
+        // Pass 1: labels, the labels some instruction names, loop heads.
         let mut defined_at: HashMap<u32, usize> =
             HashMap::with_capacity_and_hasher(m.instrs.len() / 8, Default::default());
+        self.referenced.clear();
+        let mut switches = false;
         for (i, ins) in m.instrs.iter().enumerate() {
             match (&ins.op, &ins.args) {
                 (Op::Lab, Args::L(l)) => {
@@ -428,26 +430,22 @@ impl<'a> Compiler<'a> {
                     let dl = self.ops.new_dynamic_label();
                     self.mlabels.insert(*l, dl);
                 }
-                _ => {}
-            }
-        }
-        let mut called_or_jumped: FxHashSet<u32> = FxHashSet::default();
-        self.referenced.clear();
-        for ins in &m.instrs {
-            match (&ins.op, &ins.args) {
-                (Op::Lab, _) => {}
                 (Op::Lf, Args::L(l)) => {
-                    called_or_jumped.insert(*l);
+                    // A label whose address is taken may be the target of a
+                    // `goto` loop.
+                    self.loop_heads.insert(*l);
                     self.referenced.insert(*l);
                 }
                 (_, Args::L(l) | Args::KL(_, l)) => {
                     self.referenced.insert(*l);
                 }
                 (_, Args::Swb { default, cases }) => {
+                    switches = true;
                     self.referenced.insert(*default);
                     self.referenced.extend(cases.iter().map(|c| c.1));
                 }
                 (_, Args::Swl { default, labels }) => {
+                    switches = true;
                     self.referenced.insert(*default);
                     self.referenced.extend(labels.iter().copied());
                 }
@@ -457,24 +455,25 @@ impl<'a> Compiler<'a> {
                 _ => {}
             }
         }
-        for (i, ins) in m.instrs.iter().enumerate() {
-            let targets: Vec<u32> = match &ins.args {
-                Args::Swb { default, cases } => std::iter::once(*default)
-                    .chain(cases.iter().map(|c| c.1))
-                    .collect(),
-                Args::Swl { default, labels } => std::iter::once(*default)
-                    .chain(labels.iter().copied())
-                    .collect(),
-                _ => continue,
-            };
-            for t in targets {
-                if defined_at.get(&t).is_some_and(|&d| d <= i) {
-                    self.loop_heads.insert(t);
+        // Switches that jump back: budget checks at their targets.
+        if switches {
+            for (i, ins) in m.instrs.iter().enumerate() {
+                let targets: Vec<u32> = match &ins.args {
+                    Args::Swb { default, cases } => std::iter::once(*default)
+                        .chain(cases.iter().map(|c| c.1))
+                        .collect(),
+                    Args::Swl { default, labels } => std::iter::once(*default)
+                        .chain(labels.iter().copied())
+                        .collect(),
+                    _ => continue,
+                };
+                for t in targets {
+                    if defined_at.get(&t).is_some_and(|&d| d <= i) {
+                        self.loop_heads.insert(t);
+                    }
                 }
             }
         }
-        // A label whose address is taken may be the target of a `goto` loop.
-        self.loop_heads.extend(called_or_jumped);
         self.live = live::live_in(&m.instrs, &defined_at);
         self.defined_at = defined_at;
         self.reset_regs();
