@@ -334,18 +334,18 @@ impl<'a> Compiler<'a> {
             .iter()
             .map(|l| resolve(&ops, *l))
             .collect::<Result<_, _>>()?;
-        let labels = module_labels
-            .iter()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, l)| Ok((*k, resolve(&ops, *l)?)))
-                    .collect::<Result<HashMap<_, _>, String>>()
-            })
-            .collect::<Result<_, _>>()?;
-        let sites = all_sites
-            .iter()
-            .map(|(l, i)| Ok((resolve(&ops, *l)?, *i)))
-            .collect::<Result<_, String>>()?;
+        let mut labels = Vec::with_capacity(module_labels.len());
+        for m in &module_labels {
+            let mut t = HashMap::with_capacity_and_hasher(m.len(), Default::default());
+            for (k, l) in m {
+                t.insert(*k, resolve(&ops, *l)?);
+            }
+            labels.push(t);
+        }
+        let mut sites = HashMap::with_capacity_and_hasher(all_sites.len(), Default::default());
+        for (l, i) in &all_sites {
+            sites.insert(resolve(&ops, *l)?, *i);
+        }
         // Code is emitted in instruction order, so the map is sorted already.
         debug_assert!(map.is_sorted());
         let code = ops.finalize().map_err(|e| format!("assembling: {e}"))?;
@@ -411,12 +411,12 @@ impl<'a> Compiler<'a> {
     /// Compile one module.
     fn module(&mut self, mi: usize, m: &sial::Module) -> Result<(), String> {
         self.labels.clear();
-        self.labels.reserve(m.instrs.len() / 8);
+        self.labels.reserve(m.instrs.len() / 4);
         self.mlabels.clear();
         self.loop_heads.clear();
         // Pass 1: labels, the labels some instruction names, loop heads.
         let mut defined_at: HashMap<u32, usize> =
-            HashMap::with_capacity_and_hasher(m.instrs.len() / 8, Default::default());
+            HashMap::with_capacity_and_hasher(m.instrs.len() / 4, Default::default());
         self.referenced.clear();
         let mut switches = false;
         for (i, ins) in m.instrs.iter().enumerate() {
