@@ -27,6 +27,15 @@ pub const T5: u8 = 14;
 pub const TOFF: u8 = 15;
 /// Holds 0: the base register of `[ZERO, Xw, lsl #3]` word accesses.
 pub const ZERO: u8 = 24;
+/// Registers that hold 8k for the common small k, so that `m[w + k]` is one
+/// access `[Xk, Xw, lsl #3]` (lkp, stkp, lkg, skg, rvk, stk). Set by the
+/// trampoline; host code preserves them (callee-saved).
+pub const KBASES: [(i64, u8); 4] = [(1, 19), (2, 20), (3, 21), (-1, 22)];
+
+/// The register holding 8k, if k has one.
+pub fn kbase(k: i64) -> Option<u8> {
+    KBASES.iter().find(|(v, _)| *v == k).map(|(_, r)| *r)
+}
 /// MW: wide constants are built here with movz/movk (the counterpart of
 /// Cintcode's MW prefix).
 pub const MW: u8 = 25;

@@ -94,6 +94,17 @@ pub fn b_float(ops: &mut Ops, cond: Cond, l: DynamicLabel) {
 /// or orr (logical immediate), else movz/movn plus one movk per remaining
 /// 16-bit chunk.
 pub fn load_imm(ops: &mut Ops, rd: u8, value: i64) {
+    // The common small constants: one movz or movn.
+    if (0..=0xFFFF).contains(&value) {
+        let c = value as u32;
+        a64!(ops ; movz X(rd), #c);
+        return;
+    }
+    if (-0x1_0000..0).contains(&value) {
+        let c = !value as u32;
+        a64!(ops ; movn X(rd), #c);
+        return;
+    }
     let v = value as u64;
     let chunks: [u32; 4] = [
         (v & 0xFFFF) as u32,

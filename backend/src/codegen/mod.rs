@@ -27,9 +27,13 @@
 #![allow(clippy::useless_conversion)]
 
 pub(crate) mod asm;
+mod live;
 mod ops;
+mod regs;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 
 use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi};
 use runtime::library::LIBRARY;
@@ -215,7 +219,10 @@ pub struct Compiler<'a> {
     mlabels: HashMap<u32, DynamicLabel>,
     /// Labels reached by `lf` or a backward switch: budget checks at the
     /// label. (Backward `j`/conditional jumps check the budget themselves.)
-    loop_heads: HashSet<u32>,
+    loop_heads: FxHashSet<u32>,
+    /// Labels that some instruction or directive of the module names (the
+    /// others are reached only by falling through: no block boundary).
+    referenced: FxHashSet<u32>,
     /// Index in the current module at which each code label is defined.
     defined_at: HashMap<u32, usize>,
     sites: Vec<Site>,
@@ -224,9 +231,17 @@ pub struct Compiler<'a> {
     module_labels: Vec<HashMap<u32, DynamicLabel>>,
     /// The value of A when it is known at compile time (after `l K` etc.).
     known_a: Option<i64>,
-    /// B already holds the value the next `atbl`/`atblp`/`atblg` moves
-    /// there (a constant loaded straight into B).
-    b_preloaded: bool,
+    /// The registers that hold A and B now (`regs.rs`).
+    ra: u8,
+    rb: u8,
+    /// A is `known_a`, not yet loaded into `ra`.
+    a_pending: bool,
+    /// A's register holds the same value as P!n.
+    a_local: Option<u32>,
+    /// A and B live on entry to each instruction of the module (`live.rs`).
+    live: Vec<u8>,
+    /// The previous instruction does not fall through (j, rtn, ...).
+    unreachable: bool,
     cur: InstrRef,
     sial_instructions: usize,
 }
@@ -250,21 +265,29 @@ pub fn compile(linked: &Linked, layout: &Layout, opts: &Options) -> Result<Compi
 
 impl<'a> Compiler<'a> {
     fn new(linked: &'a Linked, layout: &'a Layout, opts: &'a Options) -> Self {
+        // Room for the usual code size, so the buffers rarely grow.
+        let n: usize = linked.modules.iter().map(|m| m.instrs.len()).sum();
         Compiler {
-            ops: Ops::new(0),
+            ops: Ops::new_with_capacity(0, n * 12 + 4096, 0, 0, n / 2, 0, n / 2),
             linked,
             layout,
             opts,
-            labels: HashMap::new(),
-            mlabels: HashMap::new(),
-            loop_heads: HashSet::new(),
-            defined_at: HashMap::new(),
+            labels: HashMap::default(),
+            mlabels: HashMap::default(),
+            loop_heads: FxHashSet::default(),
+            referenced: FxHashSet::default(),
+            defined_at: HashMap::default(),
             sites: Vec::new(),
             all_sites: Vec::new(),
-            map: Vec::new(),
+            map: Vec::with_capacity(n),
             module_labels: Vec::new(),
             known_a: None,
-            b_preloaded: false,
+            ra: abi::A,
+            rb: abi::B,
+            a_pending: false,
+            a_local: None,
+            live: Vec::new(),
+            unreachable: false,
             cur: InstrRef {
                 module: 0,
                 index: 0,
@@ -274,7 +297,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn mutated(&self, m: Mutation) -> bool {
-        self.opts.mutations.contains(&m)
+        !self.opts.mutations.is_empty() && self.opts.mutations.contains(&m)
     }
 
     fn run(mut self) -> Result<Compiled, String> {
@@ -288,7 +311,7 @@ impl<'a> Compiler<'a> {
             if mi == boot_m {
                 boot = self.labels.get(&boot_l).copied();
             }
-            self.module_labels.push(self.labels.clone());
+            self.module_labels.push(std::mem::take(&mut self.labels));
         }
         let boot = boot.ok_or("the prelude's boot function has no entry")?;
         self.trampoline(entry_label, boot);
@@ -296,7 +319,7 @@ impl<'a> Compiler<'a> {
             ops,
             module_labels,
             all_sites,
-            mut map,
+            map,
             sial_instructions,
             ..
         } = self;
@@ -311,19 +334,20 @@ impl<'a> Compiler<'a> {
             .iter()
             .map(|l| resolve(&ops, *l))
             .collect::<Result<_, _>>()?;
-        let labels = module_labels
-            .iter()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, l)| Ok((*k, resolve(&ops, *l)?)))
-                    .collect::<Result<HashMap<_, _>, String>>()
-            })
-            .collect::<Result<_, _>>()?;
-        let sites = all_sites
-            .iter()
-            .map(|(l, i)| Ok((resolve(&ops, *l)?, *i)))
-            .collect::<Result<_, String>>()?;
-        map.sort();
+        let mut labels = Vec::with_capacity(module_labels.len());
+        for m in &module_labels {
+            let mut t = HashMap::with_capacity_and_hasher(m.len(), Default::default());
+            for (k, l) in m {
+                t.insert(*k, resolve(&ops, *l)?);
+            }
+            labels.push(t);
+        }
+        let mut sites = HashMap::with_capacity_and_hasher(all_sites.len(), Default::default());
+        for (l, i) in &all_sites {
+            sites.insert(resolve(&ops, *l)?, *i);
+        }
+        // Code is emitted in instruction order, so the map is sorted already.
+        debug_assert!(map.is_sorted());
         let code = ops.finalize().map_err(|e| format!("assembling: {e}"))?;
         Ok(Compiled {
             code,
@@ -368,6 +392,11 @@ impl<'a> Compiler<'a> {
         a64!(self.ops
             ; =>entry
             ; movz X(abi::ZERO), #0
+        );
+        for (k, r) in abi::KBASES {
+            asm::load_imm(&mut self.ops, r, k * 8);
+        }
+        a64!(self.ops
             ; adr x30, =>ret
             ; stp xzr, x30, [X(P)]
             ; adr X(T0), =>boot
@@ -382,10 +411,14 @@ impl<'a> Compiler<'a> {
     /// Compile one module.
     fn module(&mut self, mi: usize, m: &sial::Module) -> Result<(), String> {
         self.labels.clear();
+        self.labels.reserve(m.instrs.len() / 4);
         self.mlabels.clear();
         self.loop_heads.clear();
-        // Pass 1: labels and loop heads.
-        let mut defined_at: HashMap<u32, usize> = HashMap::new();
+        // Pass 1: labels, the labels some instruction names, loop heads.
+        let mut defined_at: HashMap<u32, usize> =
+            HashMap::with_capacity_and_hasher(m.instrs.len() / 4, Default::default());
+        self.referenced.clear();
+        let mut switches = false;
         for (i, ins) in m.instrs.iter().enumerate() {
             match (&ins.op, &ins.args) {
                 (Op::Lab, Args::L(l)) => {
@@ -397,34 +430,54 @@ impl<'a> Compiler<'a> {
                     let dl = self.ops.new_dynamic_label();
                     self.mlabels.insert(*l, dl);
                 }
+                (Op::Lf, Args::L(l)) => {
+                    // A label whose address is taken may be the target of a
+                    // `goto` loop.
+                    self.loop_heads.insert(*l);
+                    self.referenced.insert(*l);
+                }
+                (_, Args::L(l) | Args::KL(_, l)) => {
+                    self.referenced.insert(*l);
+                }
+                (_, Args::Swb { default, cases }) => {
+                    switches = true;
+                    self.referenced.insert(*default);
+                    self.referenced.extend(cases.iter().map(|c| c.1));
+                }
+                (_, Args::Swl { default, labels }) => {
+                    switches = true;
+                    self.referenced.insert(*default);
+                    self.referenced.extend(labels.iter().copied());
+                }
+                (_, Args::Global { pairs, .. }) => {
+                    self.referenced.extend(pairs.iter().map(|p| p.1));
+                }
                 _ => {}
             }
         }
-        let mut called_or_jumped: HashSet<u32> = HashSet::new();
-        for ins in &m.instrs {
-            if let (Op::Lf, Args::L(l)) = (&ins.op, &ins.args) {
-                called_or_jumped.insert(*l);
-            }
-        }
-        for (i, ins) in m.instrs.iter().enumerate() {
-            let targets: Vec<u32> = match &ins.args {
-                Args::Swb { default, cases } => std::iter::once(*default)
-                    .chain(cases.iter().map(|c| c.1))
-                    .collect(),
-                Args::Swl { default, labels } => std::iter::once(*default)
-                    .chain(labels.iter().copied())
-                    .collect(),
-                _ => continue,
-            };
-            for t in targets {
-                if defined_at.get(&t).is_some_and(|&d| d <= i) {
-                    self.loop_heads.insert(t);
+        // Switches that jump back: budget checks at their targets.
+        if switches {
+            for (i, ins) in m.instrs.iter().enumerate() {
+                let targets: Vec<u32> = match &ins.args {
+                    Args::Swb { default, cases } => std::iter::once(*default)
+                        .chain(cases.iter().map(|c| c.1))
+                        .collect(),
+                    Args::Swl { default, labels } => std::iter::once(*default)
+                        .chain(labels.iter().copied())
+                        .collect(),
+                    _ => continue,
+                };
+                for t in targets {
+                    if defined_at.get(&t).is_some_and(|&d| d <= i) {
+                        self.loop_heads.insert(t);
+                    }
                 }
             }
         }
-        // A label whose address is taken may be the target of a `goto` loop.
-        self.loop_heads.extend(called_or_jumped);
+        self.live = live::live_in(&m.instrs, &defined_at);
         self.defined_at = defined_at;
+        self.reset_regs();
+        self.unreachable = false;
         // Pass 2: code.
         for (i, ins) in m.instrs.iter().enumerate() {
             self.cur = InstrRef {
@@ -435,7 +488,7 @@ impl<'a> Compiler<'a> {
             if !ins.op.is_directive() {
                 self.sial_instructions += 1;
             }
-            self.instruction(mi, ins, m.instrs.get(i + 1).map(|n| n.op))
+            self.instruction(mi, ins, i)
                 .map_err(|e| format!("{}:{}: {e}", self.linked.files[mi], ins.pos.line))?;
         }
         // A fall off the end of the module's code is a bad jump.

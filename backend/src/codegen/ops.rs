@@ -9,8 +9,9 @@ use super::asm::{
     a64, add_imm, b_float, b_int, cmp_imm, csetm_float, csetm_int, host_call, ldr_off, load_imm,
     shift, shift_const, str_off, Cond,
 };
+use super::live::{ends_flow, LA, LAB};
 use super::{Compiler, Mutation};
-use crate::abi::{Slot, A, B, C, COUNT, G, P, R, ST, T0, T1, T2, T4, T5, ZERO};
+use crate::abi::{kbase, Slot, A, B, C, COUNT, G, P, R, ST, T0, T1, T2, T4, T5, ZERO};
 
 /// The six relations of a Sial opcode family, by offset from its first member.
 fn rel(op: Op, first: Op) -> Cond {
@@ -18,43 +19,83 @@ fn rel(op: Op, first: Op) -> Cond {
 }
 
 impl Compiler<'_> {
-    /// Compile one instruction or directive.
-    /// `next` is the opcode of the following instruction or directive.
-    pub(super) fn instruction(
-        &mut self,
-        mi: usize,
-        ins: &Instr,
-        next: Option<Op>,
-    ) -> Result<(), String> {
-        let known = self.known_a.take();
-        let b_preloaded = std::mem::take(&mut self.b_preloaded);
+    /// Compile instruction or directive `i` of the module.
+    pub(super) fn instruction(&mut self, mi: usize, ins: &Instr, i: usize) -> Result<(), String> {
         match (ins.op, &ins.args) {
             // Directives: labels place code; data was laid out by the loader.
+            (Op::Lab, Args::L(l)) if !self.referenced.contains(l) => {
+                // Reached only by falling through: not a block boundary.
+                let dl = self.label(*l)?;
+                a64!(self.ops ; =>dl);
+                return Ok(());
+            }
             (Op::Lab, Args::L(l)) => {
+                if !self.unreachable {
+                    self.settle(self.live[i], 0);
+                }
+                self.reset_regs();
+                self.unreachable = false;
                 let dl = self.label(*l)?;
                 a64!(self.ops ; =>dl);
                 if self.loop_heads.contains(l) {
                     self.budget_check();
                 }
+                return Ok(());
             }
             (Op::Mlab, Args::M(l)) => {
+                if !self.unreachable {
+                    self.settle(LAB, 0);
+                }
+                self.reset_regs();
+                self.unreachable = false;
                 let dl = self.mlabels[l];
                 a64!(self.ops ; =>dl);
+                return Ok(());
             }
-            (op, _) if op.is_directive() => self.known_a = known,
+            (op, _) if op.is_directive() => return Ok(()),
+            _ => {}
+        }
+        self.unreachable = false;
+        if !self.register_aware(mi, ins, i)? {
+            // Everything else works on A in x0 and B in x1.
+            self.settle(LAB, 0);
+            self.known_a = None;
+            self.fixed_registers(ins)?;
+            self.reset_regs();
+        }
+        if ends_flow(ins.op) {
+            self.reset_regs();
+            self.unreachable = true;
+        }
+        Ok(())
+    }
 
+    /// The instructions translated with A and B wherever they are
+    /// (`regs.rs`); false for the others.
+    fn register_aware(&mut self, mi: usize, ins: &Instr, i: usize) -> Result<bool, String> {
+        match (ins.op, &ins.args) {
             // s.3.1 loads
             (Op::Lp, Args::P(n)) => {
+                let slot = *n;
                 let mut n = *n as i64;
                 if self.mutated(Mutation::FrameOffsetOffByOne) && n >= 32 {
                     n += 1;
+                } else if self.a_local == Some(slot) && !self.a_pending {
+                    // A holds P!n already (stored or loaded in this block).
+                    return Ok(true);
                 }
-                ldr_off(&mut self.ops, A, P, n * 8)
+                let d = self.fresh_a();
+                ldr_off(&mut self.ops, d, P, n * 8);
+                self.a_local = Some(slot);
             }
-            (Op::Lg, Args::G(n)) => ldr_off(&mut self.ops, A, G, *n as i64 * 8),
+            (Op::Lg, Args::G(n)) => {
+                let d = self.fresh_a();
+                ldr_off(&mut self.ops, d, G, *n as i64 * 8)
+            }
             (Op::Ll, Args::L(l)) => {
                 let off = self.static_offset(mi, *l)?;
-                ldr_off(&mut self.ops, A, G, off);
+                let d = self.fresh_a();
+                ldr_off(&mut self.ops, d, G, off);
             }
             (Op::Llp, Args::P(n)) => self.word_address(P, *n as i64 * 8),
             (Op::Llg, Args::G(n)) => {
@@ -78,32 +119,47 @@ impl Compiler<'_> {
             }
             (Op::Lf, Args::L(l)) => {
                 let target = self.label(*l)?;
-                a64!(self.ops ; adr X(A), =>target);
+                let d = self.fresh_a();
+                a64!(self.ops ; adr X(d), =>target);
             }
             (Op::Lw, Args::M(l)) => {
                 let v = *self.layout.data[mi]
                     .consts
                     .get(l)
                     .ok_or_else(|| format!("M{l} is not a const"))?;
-                self.load_constant(v, next);
+                self.pending_a(v);
             }
-            (Op::L, Args::K(k)) => self.load_constant(*k, next),
-            (Op::Lm, Args::K(k)) => self.load_constant(k.wrapping_neg(), next),
+            (Op::L, Args::K(k)) => self.pending_a(*k),
+            (Op::Lm, Args::K(k)) => self.pending_a(k.wrapping_neg()),
 
             // s.3.1 stores and address arithmetic
-            (Op::Sp, Args::P(n)) => str_off(&mut self.ops, A, P, *n as i64 * 8),
-            (Op::Sg, Args::G(n)) => str_off(&mut self.ops, A, G, *n as i64 * 8),
+            (Op::Sp, Args::P(n)) => {
+                let a = self.a_or_zr();
+                str_off(&mut self.ops, a, P, *n as i64 * 8);
+                if self.a_local.is_some_and(|l| l != *n) {
+                    self.a_local = None;
+                }
+                if !self.a_pending {
+                    self.a_local = Some(*n);
+                }
+            }
+            (Op::Sg, Args::G(n)) => {
+                self.a_local = None;
+                let a = self.a_or_zr();
+                str_off(&mut self.ops, a, G, *n as i64 * 8)
+            }
             (Op::Sl, Args::L(l)) => {
+                self.a_local = None;
                 let off = self.static_offset(mi, *l)?;
-                str_off(&mut self.ops, A, G, off);
+                let a = self.a_or_zr();
+                str_off(&mut self.ops, a, G, off);
             }
-            (Op::Ap, Args::P(n)) => {
-                ldr_off(&mut self.ops, T0, P, *n as i64 * 8);
-                a64!(self.ops ; add X(A), X(A), X(T0));
-            }
-            (Op::Ag, Args::G(n)) => {
-                ldr_off(&mut self.ops, T0, G, *n as i64 * 8);
-                a64!(self.ops ; add X(A), X(A), X(T0));
+            (Op::Ap | Op::Ag, Args::P(n) | Args::G(n)) => {
+                let base = if ins.op == Op::Ap { P } else { G };
+                let a = self.a();
+                ldr_off(&mut self.ops, T0, base, *n as i64 * 8);
+                let d = self.fresh_a();
+                a64!(self.ops ; add X(d), X(a), X(T0));
             }
             (Op::A | Op::S, Args::K(k)) => {
                 let mut k = *k;
@@ -111,57 +167,98 @@ impl Compiler<'_> {
                     k &= 0xFFF;
                 }
                 let k = if ins.op == Op::S { k.wrapping_neg() } else { k };
-                add_imm(&mut self.ops, A, A, k)
-            }
-            (Op::Lkp, Args::KP(k, n)) => {
-                ldr_off(&mut self.ops, T0, P, *n as i64 * 8);
-                self.load_word_plus(A, T0, *k);
-            }
-            (Op::Lkg, Args::KG(k, n)) => {
-                ldr_off(&mut self.ops, T0, G, *n as i64 * 8);
-                self.load_word_plus(A, T0, *k);
-            }
-            (Op::Rv, _) => a64!(self.ops ; ldr X(A), [X(ZERO), X(A), lsl #3]),
-            (Op::Rvp, Args::P(n)) => {
-                ldr_off(&mut self.ops, T0, P, *n as i64 * 8);
-                a64!(self.ops ; add X(T0), X(T0), X(A) ; ldr X(A), [X(ZERO), X(T0), lsl #3]);
-            }
-            (Op::Rvk, Args::K(k)) => self.load_word_plus(A, A, *k),
-            (Op::St, _) => a64!(self.ops ; str X(B), [X(ZERO), X(A), lsl #3]),
-            (Op::Stp, Args::P(n)) => {
-                ldr_off(&mut self.ops, T0, P, *n as i64 * 8);
-                a64!(self.ops ; add X(T0), X(T0), X(A) ; str X(B), [X(ZERO), X(T0), lsl #3]);
-            }
-            (Op::Stk, Args::K(k)) => {
-                if self.mutated(Mutation::StkStoresBeforeLoading) && *k != 0 {
-                    // The store goes out before T1 := A + k is computed.
-                    a64!(self.ops ; str X(B), [X(ZERO), X(T1), lsl #3]);
-                    add_imm(&mut self.ops, T1, A, *k);
-                } else {
-                    self.store_word_plus(B, A, *k)
+                match (self.a_pending, self.known_a) {
+                    (true, Some(v)) => self.pending_a(v.wrapping_add(k)),
+                    _ => {
+                        let a = self.a();
+                        let d = self.fresh_a();
+                        add_imm(&mut self.ops, d, a, k)
+                    }
                 }
             }
-            (Op::Stkp, Args::KP(k, n)) => {
+            (Op::Lkp | Op::Lkg, Args::KP(k, n) | Args::KG(k, n)) => {
+                let base = if ins.op == Op::Lkp { P } else { G };
+                ldr_off(&mut self.ops, T0, base, *n as i64 * 8);
+                let d = self.fresh_a();
+                self.load_word_plus(d, T0, *k);
+            }
+            (Op::Rv, _) => {
+                let a = self.a();
+                let d = self.fresh_a();
+                a64!(self.ops ; ldr X(d), [X(ZERO), X(a), lsl #3]);
+            }
+            (Op::Rvp, Args::P(n)) => {
+                let a = self.a();
                 ldr_off(&mut self.ops, T0, P, *n as i64 * 8);
-                self.store_word_plus(A, T0, *k);
+                let d = self.fresh_a();
+                a64!(self.ops ; add X(T0), X(T0), X(a) ; ldr X(d), [X(ZERO), X(T0), lsl #3]);
             }
-            (Op::Skg, Args::KG(k, n)) => {
-                ldr_off(&mut self.ops, T0, G, *n as i64 * 8);
-                self.store_word_plus(A, T0, *k);
+            (Op::Rvk, Args::K(k)) => {
+                let a = self.a();
+                let d = self.fresh_a();
+                self.load_word_plus(d, a, *k)
             }
-            (Op::Xst, _) => a64!(self.ops ; str X(A), [X(ZERO), X(B), lsl #3]),
+            (Op::St, _) => {
+                self.a_local = None;
+                let (a, b) = (self.a(), self.rb);
+                a64!(self.ops ; str X(b), [X(ZERO), X(a), lsl #3]);
+            }
+            (Op::Stp, Args::P(n)) => {
+                self.a_local = None;
+                let (a, b) = (self.a(), self.rb);
+                ldr_off(&mut self.ops, T0, P, *n as i64 * 8);
+                a64!(self.ops ; add X(T0), X(T0), X(a) ; str X(b), [X(ZERO), X(T0), lsl #3]);
+            }
+            (Op::Stk, Args::K(k)) => {
+                self.a_local = None;
+                let (a, b) = (self.a(), self.rb);
+                if self.mutated(Mutation::StkStoresBeforeLoading) && *k != 0 {
+                    // The store goes out before T1 := A + k is computed.
+                    a64!(self.ops ; str X(b), [X(ZERO), X(T1), lsl #3]);
+                    add_imm(&mut self.ops, T1, a, *k);
+                } else {
+                    self.store_word_plus(b, a, *k)
+                }
+            }
+            (Op::Stkp | Op::Skg, Args::KP(k, n) | Args::KG(k, n)) => {
+                self.a_local = None;
+                let base = if ins.op == Op::Stkp { P } else { G };
+                let a = self.a_or_zr();
+                ldr_off(&mut self.ops, T0, base, *n as i64 * 8);
+                self.store_word_plus(a, T0, *k);
+            }
+            (Op::Xst, _) => {
+                self.a_local = None;
+                let (a, b) = (self.a(), self.rb);
+                a64!(self.ops ; str X(a), [X(ZERO), X(b), lsl #3]);
+            }
 
             // s.3.2, s.5 calls and control
             (Op::K, Args::P(n)) => {
-                a64!(self.ops ; mov X(T1), X(A));
-                self.call(*n, T1, B)?;
+                let a = self.a();
+                let entry = if a == A {
+                    a64!(self.ops ; mov X(T1), X(A));
+                    T1
+                } else {
+                    a
+                };
+                self.call(*n, entry, self.rb)?;
+                self.reset_regs();
             }
             (Op::Kpg, Args::PG(n, g)) => {
+                if self.a_pending {
+                    // B is dead across the call: the argument goes straight to x0.
+                    self.ra = A;
+                }
+                let a = self.a();
                 ldr_off(&mut self.ops, T1, G, *g as i64 * 8);
-                self.call(*n, T1, A)?;
+                self.call(*n, T1, a)?;
+                self.reset_regs();
             }
             (Op::J, Args::L(l)) => {
                 let t = self.label(*l)?;
+                let live = self.live_at(*l);
+                self.settle(live, 0);
                 if self.backward(*l) {
                     let site = self.site(crate::abi::STEP_LIMIT);
                     a64!(self.ops
@@ -173,18 +270,208 @@ impl Compiler<'_> {
                     a64!(self.ops ; b =>t);
                 }
             }
-            (Op::Rtn, _) => a64!(self.ops ; ldp X(P), x30, [X(P)] ; ret),
-            // goto: `blr` rather than `br` so that x30 locates a bad target's goto.
-            (Op::Goto, _) => a64!(self.ops ; blr X(A)),
+            (Op::Rtn, _) => {
+                self.settle(LA, 0);
+                a64!(self.ops ; ldp X(P), x30, [X(P)] ; ret)
+            }
             (op @ (Op::Jeq | Op::Jne | Op::Jls | Op::Jgr | Op::Jle | Op::Jge), Args::L(l)) => {
-                self.int_jump(rel(op, Op::Jeq), *l, Some(B))?;
+                let live = self.live_at(*l) | self.live[i + 1];
+                self.settle(live, LAB);
+                self.int_jump(rel(op, Op::Jeq), *l, true)?;
             }
             (
                 op @ (Op::Jeq0 | Op::Jne0 | Op::Jls0 | Op::Jgr0 | Op::Jle0 | Op::Jge0),
                 Args::L(l),
             ) => {
-                self.int_jump(rel(op, Op::Jeq0), *l, None)?;
+                let live = self.live_at(*l) | self.live[i + 1];
+                self.settle(live, LA);
+                self.int_jump(rel(op, Op::Jeq0), *l, false)?;
             }
+
+            // s.3.3 arithmetic and logic
+            (Op::Neg, _) => {
+                let a = self.a();
+                let d = self.fresh_a();
+                a64!(self.ops ; neg X(d), X(a));
+            }
+            (Op::Not, _) => {
+                let a = self.a();
+                let d = self.fresh_a();
+                a64!(self.ops ; mvn X(d), X(a));
+            }
+            (Op::Abs, _) => {
+                let a = self.a();
+                let d = self.fresh_a();
+                a64!(self.ops ; cmp XSP(a), #0 ; cneg X(d), X(a), mi);
+            }
+            (Op::Mul, _) => {
+                let (a, b) = (self.a(), self.rb);
+                let d = self.fresh_a();
+                a64!(self.ops ; mul X(d), X(b), X(a));
+                if self.mutated(Mutation::MulClobbersB) {
+                    a64!(self.ops ; mov X(b), X(d));
+                }
+            }
+            (Op::Div | Op::Mod, _) => {
+                // A constant divisor other than 0 needs no zero test.
+                let nonzero = self.known_a.is_some_and(|k| k != 0);
+                let (a, b) = (self.a(), self.rb);
+                let d = self.fresh_a();
+                self.divide(b, a, d, ins.op == Op::Mod, nonzero)?
+            }
+            (Op::Xdiv | Op::Xmod, _) => {
+                let (a, b) = (self.a(), self.rb);
+                let d = self.fresh_a();
+                self.divide(a, b, d, ins.op == Op::Xmod, false)?
+            }
+            (Op::Add | Op::Sub, _) if self.a_pending => {
+                let k = self.known_a.expect("a pending A has a value");
+                let k = if ins.op == Op::Sub {
+                    k.wrapping_neg()
+                } else {
+                    k
+                };
+                let b = self.rb;
+                let d = self.fresh_a();
+                add_imm(&mut self.ops, d, b, k);
+            }
+            (Op::Add | Op::Sub | Op::Xsub | Op::And | Op::Or | Op::Xor, _) => {
+                let (a, b) = (self.a(), self.rb);
+                let d = self.fresh_a();
+                match ins.op {
+                    Op::Add => a64!(self.ops ; add X(d), X(b), X(a)),
+                    Op::Sub => a64!(self.ops ; sub X(d), X(b), X(a)),
+                    Op::Xsub => a64!(self.ops ; sub X(d), X(a), X(b)),
+                    Op::And => a64!(self.ops ; and X(d), X(b), X(a)),
+                    Op::Or => a64!(self.ops ; orr X(d), X(b), X(a)),
+                    _ => a64!(self.ops ; eor X(d), X(b), X(a)),
+                }
+            }
+            (Op::Eqv, _) => {
+                let (a, b) = (self.a(), self.rb);
+                let d = self.fresh_a();
+                if self.mutated(Mutation::EqvAsEquality) {
+                    a64!(self.ops ; cmp X(b), X(a));
+                    self.truth(d, Cond::Eq, false);
+                } else {
+                    a64!(self.ops ; eon X(d), X(b), X(a));
+                }
+            }
+            (op @ (Op::Eq | Op::Ne | Op::Ls | Op::Gr | Op::Le | Op::Ge), _) => {
+                let b = self.rb;
+                if self.a_pending {
+                    let k = self.known_a.expect("a pending A has a value");
+                    cmp_imm(&mut self.ops, b, k);
+                } else {
+                    let a = self.a();
+                    a64!(self.ops ; cmp X(b), X(a));
+                }
+                let d = self.fresh_a();
+                self.truth(d, rel(op, Op::Eq), false);
+            }
+            (op @ (Op::Eq0 | Op::Ne0 | Op::Ls0 | Op::Gr0 | Op::Le0 | Op::Ge0), _) => {
+                let a = self.a();
+                a64!(self.ops ; cmp XSP(a), #0);
+                let d = self.fresh_a();
+                self.truth(d, rel(op, Op::Eq0), false);
+            }
+            (op @ (Op::Lsh | Op::Rsh), _) => {
+                let left = op == Op::Lsh;
+                let known = self.known_a;
+                let (a, b) = (self.a(), self.rb);
+                let d = self.fresh_a();
+                if self.mutated(Mutation::ShiftModulo64) {
+                    if left {
+                        a64!(self.ops ; lsl X(d), X(b), X(a));
+                    } else {
+                        a64!(self.ops ; lsr X(d), X(b), X(a));
+                    }
+                } else if !left && self.mutated(Mutation::ArithmeticRsh) {
+                    a64!(self.ops ; asr X(d), X(b), X(a));
+                } else if let Some(k) = known {
+                    shift_const(&mut self.ops, d, b, k, left);
+                } else {
+                    shift(&mut self.ops, d, b, a, left, T4, T5);
+                }
+            }
+
+            // s.3.5 register moves
+            (Op::Atb, _) => self.b_takes_a(),
+            (Op::Bta, _) => {
+                self.a_local = None;
+                self.ra = self.rb;
+                self.a_pending = false;
+                self.known_a = None;
+            }
+            (Op::Atc, _) => {
+                let a = self.a();
+                a64!(self.ops ; mov X(C), X(a));
+            }
+            (Op::Btc, _) => {
+                let b = self.rb;
+                a64!(self.ops ; mov X(C), X(b));
+            }
+            (Op::Atblp | Op::Atblg, Args::P(n) | Args::G(n)) => {
+                let base = if ins.op == Op::Atblp { P } else { G };
+                self.b_takes_a();
+                let d = self.fresh_a();
+                ldr_off(&mut self.ops, d, base, *n as i64 * 8);
+            }
+            (Op::Atbl, Args::K(k)) => {
+                let old = self.known_a;
+                self.b_takes_a();
+                if self.mutated(Mutation::AtblStaleConstant) {
+                    let d = self.fresh_a();
+                    load_imm(&mut self.ops, d, *k);
+                    self.known_a = old;
+                } else {
+                    self.pending_a(*k);
+                }
+            }
+            (Op::Res, _) => {
+                let a = self.a();
+                a64!(self.ops ; mov X(R), X(a));
+            }
+            (Op::Ldres, _) => {
+                let d = self.fresh_a();
+                a64!(self.ops ; mov X(d), X(R));
+            }
+
+            // s.3.6 increment in place
+            (Op::Ikp, Args::KP(k, n)) => {
+                self.increment(P, *n as i64 * 8, Some(*k));
+                self.a_local = Some(*n);
+            }
+            (Op::Ikg, Args::KG(k, n)) => self.increment(G, *n as i64 * 8, Some(*k)),
+            (Op::Ikl, Args::KL(k, l)) => {
+                let off = self.static_offset(mi, *l)?;
+                self.increment(G, off, Some(*k));
+            }
+            (Op::Ip, Args::P(n)) => {
+                self.increment(P, *n as i64 * 8, None);
+                self.a_local = Some(*n);
+            }
+            (Op::Ig, Args::G(n)) => self.increment(G, *n as i64 * 8, None),
+            (Op::Il, Args::L(l)) => {
+                let off = self.static_offset(mi, *l)?;
+                self.increment(G, off, None);
+            }
+            (Op::Nop, _) => {}
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// A and B live where label `l` is defined.
+    fn live_at(&self, l: u32) -> u8 {
+        self.defined_at.get(&l).map_or(LAB, |&d| self.live[d])
+    }
+
+    /// The instructions that want A in x0 and B in x1.
+    fn fixed_registers(&mut self, ins: &Instr) -> Result<(), String> {
+        match (ins.op, &ins.args) {
+            // goto: `blr` rather than `br` so that x30 locates a bad target's goto.
+            (Op::Goto, _) => a64!(self.ops ; blr X(A)),
             (Op::Jge0m, Args::M(l)) => {
                 let t = *self
                     .mlabels
@@ -194,59 +481,6 @@ impl Compiler<'_> {
             }
             (Op::Swl, Args::Swl { default, labels }) => self.swl(*default, labels)?,
             (Op::Swb, Args::Swb { default, cases }) => self.swb(*default, cases)?,
-
-            // s.3.3 arithmetic and logic
-            (Op::Neg, _) => a64!(self.ops ; neg X(A), X(A)),
-            (Op::Not, _) => a64!(self.ops ; mvn X(A), X(A)),
-            (Op::Abs, _) => a64!(self.ops ; cmp XSP(A), #0 ; cneg X(A), X(A), mi),
-            (Op::Mul, _) => {
-                a64!(self.ops ; mul X(A), X(B), X(A));
-                if self.mutated(Mutation::MulClobbersB) {
-                    a64!(self.ops ; mov X(B), X(A));
-                }
-            }
-            (Op::Div, _) => self.divide(B, A, false)?,
-            (Op::Xdiv, _) => self.divide(A, B, false)?,
-            (Op::Mod, _) => self.divide(B, A, true)?,
-            (Op::Xmod, _) => self.divide(A, B, true)?,
-            (Op::Add, _) => a64!(self.ops ; add X(A), X(B), X(A)),
-            (Op::Sub, _) => a64!(self.ops ; sub X(A), X(B), X(A)),
-            (Op::Xsub, _) => a64!(self.ops ; sub X(A), X(A), X(B)),
-            (op @ (Op::Eq | Op::Ne | Op::Ls | Op::Gr | Op::Le | Op::Ge), _) => {
-                a64!(self.ops ; cmp X(B), X(A));
-                self.truth(rel(op, Op::Eq), false);
-            }
-            (op @ (Op::Eq0 | Op::Ne0 | Op::Ls0 | Op::Gr0 | Op::Le0 | Op::Ge0), _) => {
-                a64!(self.ops ; cmp XSP(A), #0);
-                self.truth(rel(op, Op::Eq0), false);
-            }
-            (op @ (Op::Lsh | Op::Rsh), _) => {
-                let left = op == Op::Lsh;
-                if self.mutated(Mutation::ShiftModulo64) {
-                    if left {
-                        a64!(self.ops ; lsl X(A), X(B), X(A));
-                    } else {
-                        a64!(self.ops ; lsr X(A), X(B), X(A));
-                    }
-                } else if !left && self.mutated(Mutation::ArithmeticRsh) {
-                    a64!(self.ops ; asr X(A), X(B), X(A));
-                } else if let Some(k) = known {
-                    shift_const(&mut self.ops, A, B, k, left);
-                } else {
-                    shift(&mut self.ops, A, B, A, left, T4, T5);
-                }
-            }
-            (Op::And, _) => a64!(self.ops ; and X(A), X(B), X(A)),
-            (Op::Or, _) => a64!(self.ops ; orr X(A), X(B), X(A)),
-            (Op::Xor, _) => a64!(self.ops ; eor X(A), X(B), X(A)),
-            (Op::Eqv, _) => {
-                if self.mutated(Mutation::EqvAsEquality) {
-                    a64!(self.ops ; cmp X(B), X(A));
-                    self.truth(Cond::Eq, false);
-                } else {
-                    a64!(self.ops ; eon X(A), X(B), X(A));
-                }
-            }
 
             // s.3.4 bytes: byte address = 8 * word + index (identity mapping)
             (Op::Gbyt, _) => {
@@ -267,6 +501,7 @@ impl Compiler<'_> {
             }
 
             // s.3.5 register moves
+            // s.3.5 register moves
             (Op::Xch, _) => {
                 if self.mutated(Mutation::XchLosesC) {
                     a64!(self.ops ; mov X(C), X(A) ; mov X(A), X(B) ; mov X(B), X(C));
@@ -274,66 +509,12 @@ impl Compiler<'_> {
                     a64!(self.ops ; mov X(T0), X(A) ; mov X(A), X(B) ; mov X(B), X(T0));
                 }
             }
-            (Op::Atb, _) => {
-                a64!(self.ops ; mov X(B), X(A));
-                self.known_a = known;
-            }
-            (Op::Atc, _) => {
-                a64!(self.ops ; mov X(C), X(A));
-                self.known_a = known;
-            }
-            (Op::Bta, _) => a64!(self.ops ; mov X(A), X(B)),
-            (Op::Btc, _) => {
-                a64!(self.ops ; mov X(C), X(B));
-                self.known_a = known;
-            }
-            (Op::Atblp, Args::P(n)) => {
-                if !b_preloaded {
-                    a64!(self.ops ; mov X(B), X(A));
-                }
-                ldr_off(&mut self.ops, A, P, *n as i64 * 8);
-            }
-            (Op::Atblg, Args::G(n)) => {
-                if !b_preloaded {
-                    a64!(self.ops ; mov X(B), X(A));
-                }
-                ldr_off(&mut self.ops, A, G, *n as i64 * 8);
-            }
-            (Op::Atbl, Args::K(k)) => {
-                if !b_preloaded {
-                    a64!(self.ops ; mov X(B), X(A));
-                }
-                self.constant(*k);
-                if self.mutated(Mutation::AtblStaleConstant) {
-                    self.known_a = known;
-                }
-            }
-            (Op::Res, _) => {
-                a64!(self.ops ; mov X(R), X(A));
-                self.known_a = known;
-            }
-            (Op::Ldres, _) => a64!(self.ops ; mov X(A), X(R)),
-
-            // s.3.6 increment in place
-            (Op::Ikp, Args::KP(k, n)) => self.increment(P, *n as i64 * 8, Some(*k)),
-            (Op::Ikg, Args::KG(k, n)) => self.increment(G, *n as i64 * 8, Some(*k)),
-            (Op::Ikl, Args::KL(k, l)) => {
-                let off = self.static_offset(mi, *l)?;
-                self.increment(G, off, Some(*k));
-            }
-            (Op::Ip, Args::P(n)) => self.increment(P, *n as i64 * 8, None),
-            (Op::Ig, Args::G(n)) => self.increment(G, *n as i64 * 8, None),
-            (Op::Il, Args::L(l)) => {
-                let off = self.static_offset(mi, *l)?;
-                self.increment(G, off, None);
-            }
 
             // s.3.9 library bodies
             (Op::Brk, _) => {
                 let s = self.site(2);
                 a64!(self.ops ; b =>s);
             }
-            (Op::Nop, _) => self.known_a = known,
             (Op::Chgco, _) => {
                 // s.6.3: PC := P!1; m[G!7] := P!0; G!7 := P!4; P := m[P!4] (saved form).
                 a64!(self.ops
@@ -402,11 +583,11 @@ impl Compiler<'_> {
             (Op::Fxmod, _) => self.fmod(A, B, A),
             (op @ (Op::Feq | Op::Fne | Op::Fls | Op::Fgr | Op::Fle | Op::Fge), _) => {
                 a64!(self.ops ; fmov d16, X(B) ; fmov d17, X(A) ; fcmp d16, d17);
-                self.truth(rel(op, Op::Feq), true);
+                self.truth(A, rel(op, Op::Feq), true);
             }
             (op @ (Op::Feq0 | Op::Fne0 | Op::Fls0 | Op::Fgr0 | Op::Fle0 | Op::Fge0), _) => {
                 a64!(self.ops ; fmov d16, X(A) ; fcmp d16, #0.0);
-                self.truth(rel(op, Op::Feq0), true);
+                self.truth(A, rel(op, Op::Feq0), true);
             }
             (
                 op @ (Op::Jfeq | Op::Jfne | Op::Jfls | Op::Jfgr | Op::Jfle | Op::Jfge),
@@ -438,22 +619,35 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    /// Integer conditional jump to `l` if `left` (B, or A against 0 when
-    /// None) rel A. A backward jump also spends one unit of Count: `subs`
-    /// then `ccmp`, which compares only while the budget lasts and otherwise
-    /// makes the condition false; the fall-through then checks the budget.
-    fn int_jump(&mut self, cond: Cond, l: u32, left: Option<u8>) -> Result<(), String> {
+    /// Integer conditional jump to `l` if B rel A (`with_b`), or A rel 0,
+    /// with A and B wherever they are (a pending A is an immediate). A
+    /// backward jump also spends one unit of Count: `subs` then `ccmp`,
+    /// which compares only while the budget lasts and otherwise makes the
+    /// condition false; the fall-through then checks the budget.
+    fn int_jump(&mut self, cond: Cond, l: u32, with_b: bool) -> Result<(), String> {
         let t = self.label(l)?;
-        if !self.backward(l) {
-            match (left, cond) {
-                (None, Cond::Eq) => a64!(self.ops ; cbz X(A), =>t),
-                (None, Cond::Ne) => a64!(self.ops ; cbnz X(A), =>t),
-                (None, _) => {
-                    a64!(self.ops ; cmp XSP(A), #0);
+        let b = self.rb;
+        let backward = self.backward(l);
+        // The constant A is compared as an immediate where one fits.
+        let imm = match (with_b, self.a_pending, self.known_a) {
+            (true, true, Some(k)) if !backward || (0..=31).contains(&k) => Some(k),
+            _ => None,
+        };
+        let a = if imm.is_none() { self.a() } else { self.ra };
+        if !backward {
+            match (with_b, imm, cond) {
+                (false, _, Cond::Eq) => a64!(self.ops ; cbz X(a), =>t),
+                (false, _, Cond::Ne) => a64!(self.ops ; cbnz X(a), =>t),
+                (false, _, _) => {
+                    a64!(self.ops ; cmp XSP(a), #0);
                     b_int(&mut self.ops, cond, t);
                 }
-                (Some(b), _) => {
-                    a64!(self.ops ; cmp X(b), X(A));
+                (true, Some(k), _) => {
+                    cmp_imm(&mut self.ops, b, k);
+                    b_int(&mut self.ops, cond, t);
+                }
+                (true, None, _) => {
+                    a64!(self.ops ; cmp X(b), X(a));
                     b_int(&mut self.ops, cond, t);
                 }
             }
@@ -467,9 +661,13 @@ impl Compiler<'_> {
         };
         let site = self.site(crate::abi::STEP_LIMIT);
         a64!(self.ops ; subs X(COUNT), XSP(COUNT), #1);
-        match left {
-            Some(b) => a64!(self.ops ; ccmp X(b), X(A), #nzcv, pl),
-            None => a64!(self.ops ; ccmp X(A), #0, #nzcv, pl),
+        match (with_b, imm) {
+            (true, Some(k)) => {
+                let k = k as u32;
+                a64!(self.ops ; ccmp X(b), #k, #nzcv, pl)
+            }
+            (true, None) => a64!(self.ops ; ccmp X(b), X(a), #nzcv, pl),
+            (false, _) => a64!(self.ops ; ccmp X(a), #0, #nzcv, pl),
         }
         b_int(&mut self.ops, cond, t);
         // tbz reaches only 32 KiB: hop over a full-range branch to the stub.
@@ -518,33 +716,19 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    /// `l`/`lm`/`lw`: A := value; when the next instruction moves A to B and
-    /// reloads A (`atbl`, `atblp`, `atblg`), load the value into B instead.
-    fn load_constant(&mut self, v: i64, next: Option<Op>) {
-        if matches!(next, Some(Op::Atbl | Op::Atblp | Op::Atblg)) {
-            load_imm(&mut self.ops, B, v);
-            self.b_preloaded = true;
-        } else {
-            self.constant(v);
-        }
-    }
-
-    /// A := value, remembering it for constant shifts.
-    fn constant(&mut self, v: i64) {
-        load_imm(&mut self.ops, A, v);
-        self.known_a = Some(v);
-    }
-
     /// A := (base + byte_off) / 8, the word address of a frame slot, global or static.
     fn word_address(&mut self, base: u8, byte_off: i64) {
-        add_imm(&mut self.ops, A, base, byte_off);
-        a64!(self.ops ; lsr X(A), X(A), #3);
+        let d = self.fresh_a();
+        add_imm(&mut self.ops, d, base, byte_off);
+        a64!(self.ops ; lsr X(d), X(d), #3);
     }
 
     /// rd := m[word + k].
     fn load_word_plus(&mut self, rd: u8, word: u8, k: i64) {
         if k == 0 {
             a64!(self.ops ; ldr X(rd), [X(ZERO), X(word), lsl #3]);
+        } else if let Some(kb) = kbase(k) {
+            a64!(self.ops ; ldr X(rd), [X(kb), X(word), lsl #3]);
         } else {
             add_imm(&mut self.ops, T1, word, k);
             a64!(self.ops ; ldr X(rd), [X(ZERO), X(T1), lsl #3]);
@@ -555,6 +739,8 @@ impl Compiler<'_> {
     fn store_word_plus(&mut self, rs: u8, word: u8, k: i64) {
         if k == 0 {
             a64!(self.ops ; str X(rs), [X(ZERO), X(word), lsl #3]);
+        } else if let Some(kb) = kbase(k) {
+            a64!(self.ops ; str X(rs), [X(kb), X(word), lsl #3]);
         } else {
             add_imm(&mut self.ops, T1, word, k);
             a64!(self.ops ; str X(rs), [X(ZERO), X(T1), lsl #3]);
@@ -574,50 +760,63 @@ impl Compiler<'_> {
     fn increment(&mut self, base: u8, byte_off: i64, k: Option<i64>) {
         match k {
             Some(k) => {
-                ldr_off(&mut self.ops, A, base, byte_off);
-                add_imm(&mut self.ops, A, A, k);
+                let d = self.fresh_a();
+                ldr_off(&mut self.ops, d, base, byte_off);
+                add_imm(&mut self.ops, d, d, k);
             }
             None => {
+                let a = self.a();
                 ldr_off(&mut self.ops, T0, base, byte_off);
-                a64!(self.ops ; add X(A), X(T0), X(A));
+                let d = self.fresh_a();
+                a64!(self.ops ; add X(d), X(T0), X(a));
             }
         }
-        str_off(&mut self.ops, A, base, byte_off);
+        str_off(&mut self.ops, self.ra, base, byte_off);
     }
 
-    /// A := TRUE (-1) or FALSE (0) from the flags.
-    fn truth(&mut self, cond: Cond, float: bool) {
+    /// rd := TRUE (-1) or FALSE (0) from the flags.
+    fn truth(&mut self, rd: u8, cond: Cond, float: bool) {
         if float {
-            csetm_float(&mut self.ops, A, cond);
+            csetm_float(&mut self.ops, rd, cond);
         } else {
-            csetm_int(&mut self.ops, A, cond);
+            csetm_int(&mut self.ops, rd, cond);
         }
         if self.mutated(Mutation::TrueIsOne) {
-            a64!(self.ops ; neg X(A), X(A));
+            a64!(self.ops ; neg X(rd), X(rd));
         }
     }
 
-    /// div/mod of `n` by `d` into A (s.10.1): zero divisor -> fault 5;
+    /// div/mod of `n` by `d` into `dst` (s.10.1): zero divisor -> fault 5
+    /// (no test when the divisor is a constant other than 0, `nonzero`);
     /// sdiv gives MIN for MIN / -1 and msub 0 for MIN MOD -1.
-    fn divide(&mut self, n: u8, d: u8, remainder: bool) -> Result<(), String> {
+    fn divide(
+        &mut self,
+        n: u8,
+        d: u8,
+        dst: u8,
+        remainder: bool,
+        nonzero: bool,
+    ) -> Result<(), String> {
         if self.mutated(Mutation::DivZeroIsZero) {
             // sdiv by zero gives 0 on AArch64; msub then gives the dividend.
             let done = self.ops.new_dynamic_label();
             let skip = self.ops.new_dynamic_label();
-            a64!(self.ops ; cbnz X(d), =>skip ; movz X(A), #0 ; b =>done ; =>skip);
-            self.divide_core(n, d, remainder);
+            a64!(self.ops ; cbnz X(d), =>skip ; movz X(dst), #0 ; b =>done ; =>skip);
+            self.divide_core(n, d, dst, remainder);
             a64!(self.ops ; =>done);
             return Ok(());
         }
-        let site = self.site(5);
-        a64!(self.ops ; cbz X(d), =>site);
-        self.divide_core(n, d, remainder);
+        if !nonzero {
+            let site = self.site(5);
+            a64!(self.ops ; cbz X(d), =>site);
+        }
+        self.divide_core(n, d, dst, remainder);
         Ok(())
     }
 
-    fn divide_core(&mut self, n: u8, d: u8, remainder: bool) {
+    fn divide_core(&mut self, n: u8, d: u8, dst: u8, remainder: bool) {
         if !remainder {
-            a64!(self.ops ; sdiv X(A), X(n), X(d));
+            a64!(self.ops ; sdiv X(dst), X(n), X(d));
         } else if self.mutated(Mutation::RemainderSignOfDivisor) {
             // A floored remainder: r + d when r and d differ in sign.
             a64!(self.ops
@@ -627,12 +826,12 @@ impl Compiler<'_> {
                 ; add X(T2), X(T0), X(d)
                 ; cmp XSP(T0), #0
                 ; ccmp X(T1), #0, #0, ne
-                ; csel X(A), X(T2), X(T0), lt
+                ; csel X(dst), X(T2), X(T0), lt
             );
         } else {
             a64!(self.ops
                 ; sdiv X(T0), X(n), X(d)
-                ; msub X(A), X(T0), X(d), X(n)
+                ; msub X(dst), X(T0), X(d), X(n)
             );
         }
     }

@@ -396,21 +396,47 @@ fn zero(mem: &mut Memory) {
 fn host_hook(uc: &mut Unicorn<'_, EmuData>, addr: u64, _size: u32) {
     let slot = (addr - HOST_ADDR) / 4;
     let reg = |uc: &Unicorn<'_, EmuData>, n: u8| uc.reg_read(xreg(n)).unwrap_or(0);
-    let x: [u64; 8] = std::array::from_fn(|n| reg(uc, n as u8));
-    let d0 = uc.reg_read(R::D0).unwrap_or(0);
-    let d1 = uc.reg_read(R::D1).unwrap_or(0);
-    let lr = reg(uc, 30);
+    // Only the registers this entry reads (each read is a call into Unicorn).
+    let slot_kind = Slot::ALL.get(slot as usize).copied();
+    let mut x = [0u64; 8];
+    let (mut d0, mut d1, mut lr) = (0, 0, 0);
+    match slot_kind {
+        Some(Slot::Lib) => {
+            x[5] = reg(uc, 5);
+            x[6] = reg(uc, 6);
+        }
+        Some(Slot::Sys) => {
+            x[5] = reg(uc, 5);
+            lr = reg(uc, 30);
+        }
+        Some(Slot::Muldiv) => {
+            for (n, v) in x.iter_mut().enumerate().take(3) {
+                *v = reg(uc, n as u8);
+            }
+        }
+        Some(Slot::Fmod) => {
+            d0 = uc.reg_read(R::D0).unwrap_or(0);
+            d1 = uc.reg_read(R::D1).unwrap_or(0);
+        }
+        Some(Slot::Fault) => {
+            x[0] = reg(uc, 0);
+            x[1] = reg(uc, 1);
+        }
+        Some(Slot::Exit) => x[0] = reg(uc, 0),
+        _ => {}
+    }
     let Some(run) = uc.get_data_mut().run.as_mut() else {
         let _ = uc.emu_stop();
         return;
     };
     let mut stop = None;
-    let mut write: Vec<(R, u64)> = Vec::new();
-    match Slot::ALL.get(slot as usize) {
+    // At most two registers to write back.
+    let mut write: [Option<(R, u64)>; 2] = [None, None];
+    match slot_kind {
         Some(Slot::Lib) => {
             let np = x[5] as i64;
             match library::call(x[6] as usize, &mut run.rt, &mut run.mem, Frame { np }) {
-                Ok(v) => write.push((R::X0, v as u64)),
+                Ok(v) => write[0] = Some((R::X0, v as u64)),
                 Err(s) => {
                     // The caller's call instruction is just before P!1.
                     let ret = run.mem.get(np + 1).unwrap_or(0) as u64;
@@ -431,7 +457,7 @@ fn host_hook(uc: &mut Unicorn<'_, EmuData>, addr: u64, _size: u32) {
         Some(Slot::Sys) => {
             let frame = Frame { np: x[5] as i64 };
             match sys::sys(&mut run.rt, &mut run.mem, frame) {
-                Ok(v) => write.push((R::X0, v as u64)),
+                Ok(v) => write[0] = Some((R::X0, v as u64)),
                 Err(s) => {
                     stop = Some(HostStop::Library {
                         stop: s,
@@ -449,12 +475,11 @@ fn host_hook(uc: &mut Unicorn<'_, EmuData>, addr: u64, _size: u32) {
         Some(Slot::Muldiv) => {
             let (q, r) = sys::muldiv(x[0] as i64, x[1] as i64, x[2] as i64);
             run.rt.host_r2 = r;
-            write.push((R::X0, q as u64));
-            write.push((R::X1, r as u64));
+            write = [Some((R::X0, q as u64)), Some((R::X1, r as u64))];
         }
         Some(Slot::Fmod) => {
             let r = float::fmod32(f64::from_bits(d0), f64::from_bits(d1));
-            write.push((R::D0, r.to_bits()));
+            write[0] = Some((R::D0, r.to_bits()));
         }
         Some(Slot::Fault) => {
             stop = Some(HostStop::Fault {
@@ -476,7 +501,7 @@ fn host_hook(uc: &mut Unicorn<'_, EmuData>, addr: u64, _size: u32) {
     if stopped {
         run.stop = stop;
     }
-    for (r, v) in write {
+    for (r, v) in write.into_iter().flatten() {
         let _ = uc.reg_write(r, v);
     }
     if stopped {

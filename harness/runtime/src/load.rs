@@ -4,7 +4,7 @@
 //! globals, library globals, `global` directives, statics and strings,
 //! console streams). Engines differ only in the code addresses they supply.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -166,11 +166,11 @@ impl Linked {
 #[derive(Clone, Debug, Default)]
 pub struct ModuleData {
     /// static label -> word address of its first word
-    pub statics: HashMap<u32, i64>,
+    pub statics: FxHashMap<u32, i64>,
     /// string label -> word address
-    pub strings: HashMap<u32, i64>,
+    pub strings: FxHashMap<u32, i64>,
     /// const label -> value
-    pub consts: HashMap<u32, i64>,
+    pub consts: FxHashMap<u32, i64>,
 }
 
 /// Where everything lives in BCPL memory.
