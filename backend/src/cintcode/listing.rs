@@ -87,7 +87,7 @@ pub fn listing(
             while off + 4 <= end.min(code.len()) {
                 let w =
                     u32::from_le_bytes([code[off], code[off + 1], code[off + 2], code[off + 3]]);
-                let text = disassemble_word(w);
+                let text = shared_target(disassemble_word(w), off, base);
                 let rel = off - base;
                 if level >= Level::Bytes {
                     let _ = writeln!(out, "          {rel:06x}  {w:08x}  {text}");
@@ -99,4 +99,30 @@ pub fn listing(
         }
     }
     out
+}
+
+/// A branch to code before the section (the shared routines at the start
+/// of the code, the library) is shown as `code+0xN`, its offset from the
+/// start of the code, rather than as a displacement that changes whenever
+/// the code between them does.
+fn shared_target(text: String, off: usize, base: usize) -> String {
+    let Some(i) = text.find('$') else {
+        return text;
+    };
+    let (sign, hex) = match (
+        text[i + 1..].strip_prefix("+0x"),
+        text[i + 1..].strip_prefix("-0x"),
+    ) {
+        (Some(h), _) => (1, h),
+        (_, Some(h)) => (-1, h),
+        _ => return text,
+    };
+    let Ok(d) = i64::from_str_radix(hex.trim(), 16) else {
+        return text;
+    };
+    let target = off as i64 + sign * d;
+    if target >= base as i64 || target < 0 {
+        return text;
+    }
+    format!("{}code+{target:#x}", &text[..i])
 }
