@@ -164,17 +164,7 @@ fn rsh(v: i64, n: i64) -> i64 {
 fn selst(mem: &mut Memory, a: i64, b: i64, spec: u64) -> Result<(), Stop> {
     let (sop, len, sh) = (spec as u8, (spec >> 8) as u8, (spec >> 16) as u8);
     let word = mem.get(a)?;
-    let mask: u64 = if len == 0 {
-        if sh >= 64 {
-            0
-        } else {
-            u64::MAX >> sh
-        }
-    } else if len >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << len) - 1
-    };
+    let mask = super::translate::field_mask(len, sh);
     let old = (if sh >= 64 { 0 } else { (word as u64) >> sh } & mask) as i64;
     let f = |x: i64| f64::from_bits(x as u64);
     let w = |x: f64| x.to_bits() as i64;

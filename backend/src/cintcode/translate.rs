@@ -134,29 +134,11 @@ impl Flow<'_> {
 
 /// The instructions of a section reachable from its entries.
 fn discover(section: &Section, flow: &Flow) -> BTreeMap<u32, Instr> {
-    let limit = section.table_start().unwrap_or(section.bytes.len() as u32);
-    let bytes = &section.bytes[..limit as usize];
-    let mut found = BTreeMap::new();
-    let mut work: Vec<i64> = section
-        .functions
-        .iter()
-        .map(|f| f.0 as i64)
-        .chain(section.globals.iter().map(|g| g.1 as i64))
-        .collect();
-    while let Some(t) = work.pop() {
-        if t < 0 || t >= limit as i64 || found.contains_key(&(t as u32)) {
-            continue;
-        }
-        let Ok(ins) = decode(bytes, t as u32) else {
-            continue;
-        };
-        work.extend(flow.targets(&ins));
-        if let Some(n) = flow.next(&ins) {
-            work.push(n as i64);
-        }
-        found.insert(t as u32, ins);
-    }
-    found
+    ::cintcode::disasm::reachable_by(section, |ins| {
+        let mut next = flow.targets(ins);
+        next.extend(flow.next(ins).map(|n| n as i64));
+        next
+    })
 }
 
 /// Out-of-line stubs.
@@ -607,18 +589,7 @@ impl Tr<'_> {
             a64!(ops ; movz X(A), #0);
             return;
         }
-        let mask: u64 = if len == 0 {
-            if sh >= 64 {
-                0
-            } else {
-                u64::MAX >> sh
-            }
-        } else if len >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << len) - 1
-        };
-        load_imm(ops, T3, mask as i64);
+        load_imm(ops, T3, field_mask(len, sh) as i64);
         if sh >= 64 {
             a64!(ops ; movz X(T1), #0);
         } else {
@@ -1278,6 +1249,18 @@ pub fn translate(
         table,
         sites,
     })
+}
+
+/// The mask of a SELST field (s.8.3), before its shift: `len` ones, or for
+/// `len` 0 all the bits from `sh` up. The backend's own (the reference has
+/// its own: the two are compared, not shared).
+pub(crate) fn field_mask(len: u8, sh: u8) -> u64 {
+    match (len, sh) {
+        (0, 64..) => 0,
+        (0, _) => u64::MAX >> sh,
+        (64.., _) => u64::MAX,
+        _ => (1u64 << len) - 1,
+    }
 }
 
 /// Section index of the instructions of a run-time fragment.

@@ -258,6 +258,26 @@ impl Instr {
 /// point after every call), jump and switch targets, and `LF` targets
 /// (addresses of functions and labels taken as values).
 pub fn reachable(section: &Section) -> BTreeMap<u32, Instr> {
+    reachable_by(section, |ins| {
+        let mut next = ins.jump_targets();
+        if matches!(ins.op, 12 | 13) {
+            if let Operand::Target(x) | Operand::Indirect { target: x, .. } = ins.operand {
+                next.push(x);
+            }
+        }
+        next.extend(ins.fall_through().map(|n| n as i64));
+        next
+    })
+}
+
+/// The instructions reachable from a section's function and global-table
+/// entries when `successors` gives the addresses control may go to from an
+/// instruction (a translator with its own rules, e.g. deliberate faults,
+/// gives its own).
+pub fn reachable_by(
+    section: &Section,
+    successors: impl Fn(&Instr) -> Vec<i64>,
+) -> BTreeMap<u32, Instr> {
     let limit = section.table_start().unwrap_or(section.bytes.len() as u32);
     let bytes = &section.bytes[..limit as usize];
     let mut found = BTreeMap::new();
@@ -274,15 +294,7 @@ pub fn reachable(section: &Section) -> BTreeMap<u32, Instr> {
         let Ok(ins) = decode(bytes, t as u32) else {
             continue;
         };
-        work.extend(ins.jump_targets());
-        if matches!(ins.op, 12 | 13) {
-            if let Operand::Target(x) | Operand::Indirect { target: x, .. } = ins.operand {
-                work.push(x);
-            }
-        }
-        if let Some(n) = ins.fall_through() {
-            work.push(n as i64);
-        }
+        work.extend(successors(&ins));
         found.insert(t as u32, ins);
     }
     found
