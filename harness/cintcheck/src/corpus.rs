@@ -39,6 +39,18 @@ pub struct ProgramSettings {
     pub exit_code: Option<i64>,
 }
 
+impl ProgramSettings {
+    /// The run configuration of program `name` (its stack, 50000 words by
+    /// default, and its name for the CLI's messages).
+    pub fn config(&self, name: &str) -> RunConfig {
+        RunConfig {
+            stack_words: self.stack.unwrap_or(50_000),
+            program_name: name.to_string(),
+            ..RunConfig::default()
+        }
+    }
+}
+
 /// The whole `corpus.toml`: `[defaults]` and one table per program.
 #[derive(Clone, Debug, Default)]
 pub struct CorpusSettings {
@@ -213,10 +225,8 @@ pub fn check_program(
         }
     };
     let config = RunConfig {
-        stack_words: settings.stack.unwrap_or(50_000),
         step_limit: options.step_limit,
-        program_name: name.to_string(),
-        ..RunConfig::default()
+        ..settings.config(name)
     };
     let outcome = if options.cintcode {
         let object = match read_object(path) {

@@ -882,7 +882,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     let settings = cintcheck::corpus::CorpusSettings::read(&corpus)?;
                     let programs: Vec<(String, i64)> = names
                         .iter()
-                        .map(|n| (n.clone(), settings.for_program(n).stack.unwrap_or(50_000)))
+                        .map(|n| (n.clone(), settings.for_program(n).config(n).stack_words))
                         .collect();
                     let counts = bench::callgrind::measure(&corpus, &cintrun, &programs)?;
                     print!("\n{}", bench::callgrind::format(&counts));

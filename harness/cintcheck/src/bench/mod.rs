@@ -116,11 +116,7 @@ pub fn run_bench(dir: &Path, names: &[String], with_a64: bool) -> Result<Vec<Ben
     let mut rows = Vec::new();
     for name in names {
         let program = read_program(&dir.join(format!("{name}.sial")))?;
-        let config = RunConfig {
-            stack_words: settings.for_program(name).stack.unwrap_or(50_000),
-            program_name: name.clone(),
-            ..RunConfig::default()
-        };
+        let config = settings.for_program(name).config(name);
         let programs = std::slice::from_ref(&program);
         let mut reference_seconds = f64::MAX;
         let mut r = None;
@@ -298,11 +294,7 @@ pub fn corpus_ratios(dir: &Path, rows: &[BenchRow]) -> Result<Vec<CorpusRatio>, 
             }
         }
         let program = read_program(&path)?;
-        let config = RunConfig {
-            stack_words: settings.for_program(&name).stack.unwrap_or(50_000),
-            program_name: name.clone(),
-            ..RunConfig::default()
-        };
+        let config = settings.for_program(&name).config(&name);
         let programs = std::slice::from_ref(&program);
         let (mut reference_seconds, mut a64_seconds) = (f64::MAX, f64::MAX);
         for _ in 0..ROUNDS {

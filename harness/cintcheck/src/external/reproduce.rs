@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use reference::Ending;
 
-use crate::case::{body_program, Case};
+use crate::case::{body_program, toml_string, Case};
 use crate::engine::Engine;
 use crate::runner::differ_with;
 
@@ -94,21 +94,4 @@ pub fn reproducer(
     out.push_str(&expect);
     out.push('\n');
     Some(out)
-}
-
-fn toml_string(s: &str) -> String {
-    let mut o = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => o.push_str("\\\""),
-            '\\' => o.push_str("\\\\"),
-            '\n' => o.push_str("\\n"),
-            '\r' => o.push_str("\\r"),
-            '\t' => o.push_str("\\t"),
-            c if (c as u32) < 32 => o.push_str(&format!("\\u{:04X}", c as u32)),
-            c => o.push(c),
-        }
-    }
-    o.push('"');
-    o
 }

@@ -15,6 +15,7 @@ use super::model::Prog;
 use super::reduce::reduce;
 use super::telemetry::Telemetry;
 use super::{judge, reference_run, Disagreement, Verdict};
+use crate::case::toml_string;
 use crate::engine::Engine;
 
 /// What to run.
@@ -208,24 +209,6 @@ pub fn run(opts: &Options, engine: &dyn Engine) -> Report {
         telemetry: t,
         found,
     }
-}
-
-/// A TOML basic string.
-fn toml_string(s: &str) -> String {
-    let mut o = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => o.push_str("\\\""),
-            '\\' => o.push_str("\\\\"),
-            '\n' => o.push_str("\\n"),
-            '\r' => o.push_str("\\r"),
-            '\t' => o.push_str("\\t"),
-            c if (c as u32) < 32 || c as u32 == 127 => o.push_str(&format!("\\u{:04X}", c as u32)),
-            c => o.push(c),
-        }
-    }
-    o.push('"');
-    o
 }
 
 /// A reduced program as a ready `[[case]]` in the form of

@@ -806,19 +806,24 @@ impl Render<'_> {
                         },
                     ),
                 };
+                // The cases, then the default (which falls through to the
+                // end unless the switch instruction follows it).
+                let arms = |r: &mut Self| {
+                    for (key, lab, b) in cases {
+                        r.note(format!("; case {key}"));
+                        r.emit(l(Op::Lab, *lab));
+                        r.block(f, b);
+                        r.emit(l(Op::J, *end_l));
+                    }
+                    r.note("; default".into());
+                    r.emit(l(Op::Lab, *default_l));
+                    r.block(f, default);
+                };
                 match via_res {
                     Some(sw_l) => {
                         self.emit(ins(Op::Res, Args::None));
                         self.emit(l(Op::J, *sw_l));
-                        for (key, lab, b) in cases {
-                            self.note(format!("; case {key}"));
-                            self.emit(l(Op::Lab, *lab));
-                            self.block(f, b);
-                            self.emit(l(Op::J, *end_l));
-                        }
-                        self.note("; default".into());
-                        self.emit(l(Op::Lab, *default_l));
-                        self.block(f, default);
+                        arms(self);
                         self.emit(l(Op::J, *end_l));
                         self.emit(l(Op::Lab, *sw_l));
                         self.emit(ins(Op::Ldres, Args::None));
@@ -826,15 +831,7 @@ impl Render<'_> {
                     }
                     None => {
                         self.emit(sw);
-                        for (key, lab, b) in cases {
-                            self.note(format!("; case {key}"));
-                            self.emit(l(Op::Lab, *lab));
-                            self.block(f, b);
-                            self.emit(l(Op::J, *end_l));
-                        }
-                        self.note("; default".into());
-                        self.emit(l(Op::Lab, *default_l));
-                        self.block(f, default);
+                        arms(self);
                     }
                 }
                 self.emit(l(Op::Lab, *end_l));
