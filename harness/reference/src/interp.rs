@@ -210,7 +210,7 @@ pub enum Ins {
 
 impl Ins {
     /// Whether control may go elsewhere than to the next instruction
-    /// (faults aside): the last instruction of a block (see [`Image::rem`]).
+    /// (faults aside): the last instruction of a block (see [`Cell::rem`]).
     pub fn ends_block(self) -> bool {
         matches!(
             self,
@@ -269,21 +269,28 @@ fn fuse(x: Ins, y: Ins) -> Option<Ins> {
     })
 }
 
+/// An instruction as the loops run it: with `rem`, the steps from it to the
+/// end of its block, that is up to and including the next instruction that
+/// may transfer control elsewhere than to the next one (a jump, call,
+/// return, switch, `sys`, `FellOff`). The fast loop charges these steps
+/// when control arrives at an instruction by a transfer, so it checks the
+/// budget once per block; a run that stops inside a block gets back what it
+/// did not execute, so step counts stay exact. Kept beside the instruction
+/// (one load, and a power-of-two size for index arithmetic).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cell {
+    pub ins: Ins,
+    pub rem: u32,
+}
+
 /// A decoded, linked program ready to run.
 pub struct Image {
-    pub code: Vec<Ins>,
+    /// The plain instructions (the careful loop runs these).
+    pub code: Vec<Cell>,
     /// `code` with superinstructions: fused[i] covers code[i] and code[i+1]
     /// when the pair fuses; fused[i+1] is still the plain instruction, so a
     /// jump to i+1 behaves as before.
-    pub fused: Vec<Ins>,
-    /// Per instruction: the steps from it to the end of its block, that is
-    /// up to and including the next instruction that may transfer control
-    /// elsewhere than to the next one (a jump, call, return, switch, `sys`,
-    /// `FellOff`). The fast loop charges these steps when control arrives
-    /// at an instruction by a transfer, so it checks the budget once per
-    /// block; a run that stops inside a block gets back what it did not
-    /// execute, so step counts stay exact.
-    pub rem: Vec<u32>,
+    pub fused: Vec<Cell>,
     /// Per instruction: module index and index in the module's `instrs`
     /// ([`FELL_OFF_END`] for the sentinel after a module's code).
     locs: Vec<(u32, u32)>,
@@ -299,10 +306,10 @@ const FELL_OFF_END: u32 = u32::MAX;
 impl Image {
     /// Decode `linked` with the data addresses of `layout`.
     pub fn build(linked: &Linked, layout: &Layout) -> Result<Image, LoadError> {
+        let mut code: Vec<Ins> = Vec::new();
         let mut img = Image {
             code: Vec::new(),
             fused: Vec::new(),
-            rem: Vec::new(),
             locs: Vec::new(),
             labels: Vec::new(),
             swb: Vec::new(),
@@ -312,7 +319,7 @@ impl Image {
             // Pass 1: where each code label lands.
             let mut l_labels = HashMap::new();
             let mut m_labels = HashMap::new();
-            let mut n = img.code.len() as u32;
+            let mut n = code.len() as u32;
             for i in &m.instrs {
                 match (&i.op, &i.args) {
                     (Op::Lab, Args::L(l)) => {
@@ -497,23 +504,28 @@ impl Image {
                         )))
                     }
                 };
-                img.code.push(ins);
+                code.push(ins);
                 img.locs.push((mi as u32, index as u32));
             }
-            img.code.push(Ins::FellOff);
+            code.push(Ins::FellOff);
             img.locs.push((mi as u32, FELL_OFF_END));
             img.labels.push(l_labels);
         }
-        img.rem = vec![1; img.code.len()];
-        for i in (0..img.code.len().saturating_sub(1)).rev() {
-            if !img.code[i].ends_block() {
-                img.rem[i] = img.rem[i + 1].saturating_add(1);
+        let mut rem = vec![1u32; code.len()];
+        for i in (0..code.len().saturating_sub(1)).rev() {
+            if !code[i].ends_block() {
+                rem[i] = rem[i + 1].saturating_add(1);
             }
         }
+        img.code = code
+            .iter()
+            .zip(&rem)
+            .map(|(&ins, &rem)| Cell { ins, rem })
+            .collect();
         img.fused = img.code.clone();
-        for i in 1..img.code.len() {
-            if let Some(f) = fuse(img.code[i - 1], img.code[i]) {
-                img.fused[i - 1] = f;
+        for i in 1..code.len() {
+            if let Some(f) = fuse(code[i - 1], code[i]) {
+                img.fused[i - 1].ins = f;
             }
         }
         Ok(img)
@@ -767,22 +779,27 @@ fn run_until_event<const CAREFUL: bool>(
     gsize: i64,
     host_r2: &mut i64,
 ) -> Event {
-    let code = &img.code[..];
-    let fused = &img.fused[..];
+    // The fast loop runs superinstructions on steps charged per block;
+    // the careful one runs plain instructions, one step each, so that the
+    // step limit falls exactly.
+    let code = if CAREFUL {
+        &img.code[..]
+    } else {
+        &img.fused[..]
+    };
     let Registers {
         mut a,
         mut b,
         mut c,
         mut r,
         mut p,
-        mut pc,
+        pc,
     } = *regs;
-    let rem = &img.rem[..];
-    debug_assert!(code.len() == fused.len() && code.len() == rem.len() && pc < code.len());
+    debug_assert!(img.code.len() == img.fused.len() && pc < code.len());
     let mut left = *fuel;
-    // Charge the block entered at `pc` (see `Image::rem`).
+    // Charge the block entered at `pc` (see `Cell::rem`).
     if !CAREFUL {
-        let k = rem[pc] as u64;
+        let k = code[pc].rem as u64;
         if left < k {
             return Event::Careful;
         }
@@ -792,6 +809,17 @@ fn run_until_event<const CAREFUL: bool>(
         let i = target.wrapping_sub(CODE_BASE);
         ((i as u64) < code.len() as u64).then_some(i as usize)
     };
+    // The current instruction, as a pointer into `code` (stepping a pointer
+    // is cheaper than indexing on every dispatch); its index is `pc!()`.
+    let base = code.as_ptr();
+    // SAFETY: pc < code.len() (checked by every caller's jump).
+    let mut ip = unsafe { base.add(pc) };
+    macro_rules! pc {
+        () => {
+            // SAFETY: `ip` always points into `code`.
+            unsafe { ip.offset_from(base) as usize }
+        };
+    }
     let event = 'run: loop {
         // Transfer control to instruction `t` (a valid index), charging the
         // steps of the block that starts there; with too few steps left,
@@ -799,25 +827,38 @@ fn run_until_event<const CAREFUL: bool>(
         macro_rules! goto {
             ($t:expr) => {{
                 let t: usize = $t;
+                // SAFETY: every `t` is a decoded label index or checked by
+                // `code_index`, so t < code.len().
+                enter!(unsafe { base.add(t) })
+            }};
+        }
+        // Transfer control to the instruction at `cell`, which is in `code`.
+        macro_rules! enter {
+            ($cell:expr) => {{
+                let cell: *const Cell = $cell;
                 if !CAREFUL {
-                    // SAFETY: every `t` is a decoded label index or checked
-                    // by `code_index`, so t < code.len() == rem.len().
-                    let k = unsafe { *rem.get_unchecked(t) } as u64;
+                    // SAFETY: `cell` points into `code`.
+                    let k = unsafe { (*cell).rem } as u64;
                     if left < k {
-                        pc = t;
+                        ip = cell;
                         break 'run Event::Careful;
                     }
                     left -= k;
                 }
-                pc = t;
+                ip = cell;
                 continue 'run;
             }};
         }
         // A conditional jump to `t`; otherwise on to the next block.
         macro_rules! branch {
             ($cond:expr, $t:expr) => {{
-                let t = if $cond { $t as usize } else { pc + 1 };
-                goto!(t)
+                if $cond {
+                    goto!($t as usize)
+                } else {
+                    // SAFETY: a conditional jump is never the last
+                    // instruction (that is `FellOff`).
+                    enter!(unsafe { ip.add(1) })
+                }
             }};
         }
         // Load and store a word; a miss leaves the loop as BadAddress.
@@ -859,10 +900,22 @@ fn run_until_event<const CAREFUL: bool>(
             ($n:expr, $entry:expr, $arg:expr) => {{
                 let (entry, arg): (i64, i64) = ($entry, $arg);
                 let np = p.wrapping_add($n as i64);
-                wr!(np, p.wrapping_mul(8));
-                wr!(np.wrapping_add(1), CODE_BASE + pc as i64 + 1);
-                wr!(np.wrapping_add(2), entry);
-                wr!(np.wrapping_add(3), arg);
+                let frame = [p.wrapping_mul(8), CODE_BASE + pc!() as i64 + 1, entry, arg];
+                // One bounds check for the four words; when it fails, the
+                // word-by-word stores find the first bad address.
+                if (np as u64) < (m.len() as u64).saturating_sub(3) {
+                    // SAFETY: np + 3 < m.len(), checked just above.
+                    unsafe {
+                        let words = m.as_mut_ptr().add(np as usize);
+                        for (i, v) in frame.into_iter().enumerate() {
+                            *words.add(i) = v;
+                        }
+                    }
+                } else {
+                    for (i, v) in frame.into_iter().enumerate() {
+                        wr!(np.wrapping_add(i as i64), v);
+                    }
+                }
                 if let Some(t) = code_index(entry) {
                     p = np;
                     a = arg;
@@ -881,8 +934,15 @@ fn run_until_event<const CAREFUL: bool>(
         // Return from the frame at P (s.5.3): PC := P!1, P := P!0 / 8.
         macro_rules! ret {
             () => {{
-                let target = rd!(p.wrapping_add(1));
-                p = rd!(p) >> 3;
+                // One bounds check for P!0 and P!1 when it succeeds.
+                let (link, target) = if (p as u64) < (m.len() as u64).saturating_sub(1) {
+                    // SAFETY: p + 1 < m.len(), checked just above.
+                    unsafe { (*m.as_ptr().add(p as usize), *m.as_ptr().add(p as usize + 1)) }
+                } else {
+                    let target = rd!(p.wrapping_add(1));
+                    (rd!(p), target)
+                };
+                p = link >> 3;
                 if target == EXIT_ADDR {
                     break 'run Event::Exit(a);
                 }
@@ -890,27 +950,22 @@ fn run_until_event<const CAREFUL: bool>(
             }};
         }
 
-        // The fast loop runs superinstructions on steps charged per block;
-        // the careful one runs plain instructions, one step each, so that
-        // the step limit falls exactly.
-        let ins = if CAREFUL {
+        if CAREFUL {
             if left == 0 {
                 fault!(Stop::StepLimit);
             }
             left -= 1;
-            // SAFETY: as for `fused` below.
-            unsafe { code.get_unchecked(pc) }
-        } else {
-            // SAFETY: pc < code.len() == fused.len(): every jump target is
-            // checked (decoded labels, `code_index`), and pc + 1 follows only
-            // an instruction that is not the last of the code, which is
-            // `FellOff` (it never falls through).
-            unsafe { fused.get_unchecked(pc) }
-        };
+        }
+        // SAFETY: `ip` points into `code`: every jump target is checked
+        // (decoded labels, `code_index`), and the next instruction follows
+        // only one that is not the last of the code, which is `FellOff` (it
+        // never falls through).
+        let ins = unsafe { &(*ip).ins };
         // The second half of a superinstruction: one more step, next pc.
         macro_rules! second {
             () => {{
-                pc += 1;
+                // SAFETY: the first half of a pair is not the last instruction.
+                ip = unsafe { ip.add(1) };
             }};
         }
         // Matching on the place (not a copy) loads each arm's operands in
@@ -1176,7 +1231,7 @@ fn run_until_event<const CAREFUL: bool>(
             }
             // s.9 selst: field of m[A] := old sf B; xselst: field of m[B] := old sf A
             Ins::Selst(sf, len, sh) | Ins::Xselst(sf, len, sh) => {
-                let (addr, x) = if matches!(code[pc], Ins::Selst(..)) {
+                let (addr, x) = if matches!(*ins, Ins::Selst(..)) {
                     (a, b)
                 } else {
                     (b, a)
@@ -1195,7 +1250,7 @@ fn run_until_event<const CAREFUL: bool>(
             }
             // Control ran past the end of a module's code.
             Ins::FellOff => fault!(Stop::BadJump {
-                target: CODE_BASE + pc as i64
+                target: CODE_BASE + pc!() as i64
             }),
             // Superinstructions: the two halves exactly as their arms above.
             Ins::SpLp(n, m2) => {
@@ -1325,12 +1380,16 @@ fn run_until_event<const CAREFUL: bool>(
                 wr!(p.wrapping_add(n as i64), a);
             }
         }
-        pc += 1;
+        // SAFETY: as for `second!`: only `FellOff`, which never gets here,
+        // is last.
+        ip = unsafe { ip.add(1) };
     };
     if !CAREFUL && !matches!(event, Event::Careful) {
         // Give back the steps charged for the rest of the block.
-        left += rem[pc] as u64 - 1;
+        // SAFETY: `ip` points into `code`.
+        left += unsafe { (*ip).rem } as u64 - 1;
     }
+    let pc = pc!();
     *regs = Registers { a, b, c, r, p, pc };
     *fuel = left;
     event
