@@ -6,7 +6,7 @@
 
 use rustc_hash::FxHashMap;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use sial::{Args, Module, Op, Program};
 
@@ -80,8 +80,8 @@ impl Default for RunConfig {
 
 /// The library's Sial modules (the prelude, then `writers.sial`), each with
 /// its file name, parsed once.
-pub fn prelude() -> &'static [(String, Module)] {
-    static PRELUDE: OnceLock<Vec<(String, Module)>> = OnceLock::new();
+pub fn prelude() -> &'static [(String, Arc<Module>)] {
+    static PRELUDE: OnceLock<Vec<(String, Arc<Module>)>> = OnceLock::new();
     PRELUDE.get_or_init(|| {
         [
             ("prelude.sial", PRELUDE_SOURCE),
@@ -93,7 +93,7 @@ pub fn prelude() -> &'static [(String, Module)] {
             program
                 .modules
                 .into_iter()
-                .map(move |m| (file.to_string(), m))
+                .map(move |m| (file.to_string(), Arc::new(m)))
         })
         .collect()
     })
@@ -102,7 +102,9 @@ pub fn prelude() -> &'static [(String, Module)] {
 /// A program with the prelude linked in front, and where each module came from.
 #[derive(Clone, Debug)]
 pub struct Linked {
-    pub modules: Vec<Module>,
+    /// The prelude's modules (shared by every link: they are parsed once),
+    /// then the user's.
+    pub modules: Vec<Arc<Module>>,
     /// Source file name of each module (for fault locations).
     pub files: Vec<String>,
 }
@@ -110,11 +112,11 @@ pub struct Linked {
 impl Linked {
     /// Link the prelude and the user's programs (each with its file name).
     pub fn new(programs: &[(String, Program)]) -> Linked {
-        let mut modules: Vec<Module> = prelude().iter().map(|(_, m)| m.clone()).collect();
+        let mut modules: Vec<Arc<Module>> = prelude().iter().map(|(_, m)| m.clone()).collect();
         let mut files: Vec<String> = prelude().iter().map(|(f, _)| f.clone()).collect();
         for (file, p) in programs {
             for m in &p.modules {
-                modules.push(m.clone());
+                modules.push(Arc::new(m.clone()));
                 files.push(file.clone());
             }
         }
