@@ -206,6 +206,30 @@ pub enum Ins {
     AtblpMod(u32),
     /// and; sp Pn
     AndSp(u32),
+    /// lp Pn; kpg Pm Gg
+    LpKpg(u32, u32, i64),
+    /// lp Pn; sp Pm
+    LpSp(u32, u32),
+    /// stkp K Pn; lp Pm
+    StkpLp(i64, u32, u32),
+    /// lg/ll; stkp K Pn
+    LdStkp(i64, i64, u32),
+    /// lkp K Pn; sp Pm
+    LkpSp(i64, u32, u32),
+    /// lkg K Gg; sp Pm
+    LkdSp(i64, i64, u32),
+    /// sp Pn; lg/ll
+    SpLd(u32, i64),
+    /// lg/ll; jrel0 L
+    LdJrel0(i64, Rel, u32),
+    /// l K; stkp K Pn
+    ConstStkp(i64, i64, u32),
+    /// atb; l K
+    AtbConst(i64),
+    /// ap Pn; atbl K
+    ApAtbl(u32, i64),
+    /// atblp Pn; or
+    AtblpOr(u32),
 }
 
 impl Ins {
@@ -236,6 +260,8 @@ impl Ins {
                 | Ins::IkpJrel0(..)
                 | Ins::LpJrel0(..)
                 | Ins::ConstK(..)
+                | Ins::LpKpg(..)
+                | Ins::LdJrel0(..)
         )
     }
 }
@@ -265,6 +291,18 @@ fn fuse(x: Ins, y: Ins) -> Option<Ins> {
         (Ins::Atblp(n), Ins::Mul) => Ins::AtblpMul(n),
         (Ins::Atblp(n), Ins::Mod) => Ins::AtblpMod(n),
         (Ins::And, Ins::Sp(n)) => Ins::AndSp(n),
+        (Ins::Lp(n), Ins::Kpg(m, addr)) => Ins::LpKpg(n, m, addr),
+        (Ins::Lp(n), Ins::Sp(m)) => Ins::LpSp(n, m),
+        (Ins::Stkp(k, n), Ins::Lp(m)) => Ins::StkpLp(k, n, m),
+        (Ins::Ld(addr), Ins::Stkp(k, n)) => Ins::LdStkp(addr, k, n),
+        (Ins::Lkp(k, n), Ins::Sp(m)) => Ins::LkpSp(k, n, m),
+        (Ins::Lkd(k, addr), Ins::Sp(m)) => Ins::LkdSp(k, addr, m),
+        (Ins::Sp(n), Ins::Ld(addr)) => Ins::SpLd(n, addr),
+        (Ins::Ld(addr), Ins::Jrel0(r, t)) => Ins::LdJrel0(addr, r, t),
+        (Ins::Const(c), Ins::Stkp(k, n)) => Ins::ConstStkp(c, k, n),
+        (Ins::Atb, Ins::Const(k)) => Ins::AtbConst(k),
+        (Ins::Ap(n), Ins::Atbl(k)) => Ins::ApAtbl(n, k),
+        (Ins::Atblp(n), Ins::Or) => Ins::AtblpOr(n),
         _ => return None,
     })
 }
@@ -281,7 +319,11 @@ fn fuse(x: Ins, y: Ins) -> Option<Ins> {
 pub struct Cell {
     pub ins: Ins,
     pub rem: u32,
+    /// The cell's own index (a return address without pointer arithmetic).
+    pub index: u32,
 }
+
+const _: () = assert!(std::mem::size_of::<Cell>() == 32);
 
 /// A decoded, linked program ready to run.
 pub struct Image {
@@ -520,12 +562,31 @@ impl Image {
         img.code = code
             .iter()
             .zip(&rem)
-            .map(|(&ins, &rem)| Cell { ins, rem })
+            .enumerate()
+            .map(|(index, (&ins, &rem))| Cell {
+                ins,
+                rem,
+                index: index as u32,
+            })
             .collect();
         img.fused = img.code.clone();
-        for i in 1..code.len() {
-            if let Some(f) = fuse(code[i - 1], code[i]) {
-                img.fused[i - 1].ins = f;
+        // Where pairs overlap (x; y; z with both x;y and y;z fusable), fuse
+        // so that straight-line code from every instruction takes the
+        // fewest dispatches: `cost[i]` is that number up to the end of
+        // i's block, computed from the end.
+        let mut cost = vec![0u32; code.len() + 2];
+        for i in (0..code.len()).rev() {
+            if code[i].ends_block() {
+                cost[i] = 1;
+                continue;
+            }
+            cost[i] = 1 + cost[i + 1];
+            if let Some(f) = code.get(i + 1).and_then(|&y| fuse(code[i], y)) {
+                let fused = 1 + if f.ends_block() { 0 } else { cost[i + 2] };
+                if true || fused <= cost[i] {
+                    img.fused[i].ins = f;
+                    cost[i] = fused;
+                }
             }
         }
         Ok(img)
@@ -817,7 +878,7 @@ fn run_until_event<const CAREFUL: bool>(
     macro_rules! pc {
         () => {
             // SAFETY: `ip` always points into `code`.
-            unsafe { ip.offset_from(base) as usize }
+            unsafe { (*ip).index as usize }
         };
     }
     let event = 'run: loop {
@@ -839,11 +900,14 @@ fn run_until_event<const CAREFUL: bool>(
                 if !CAREFUL {
                     // SAFETY: `cell` points into `code`.
                     let k = unsafe { (*cell).rem } as u64;
-                    if left < k {
+                    // One subtraction whose borrow is the test.
+                    let (rest, short) = left.overflowing_sub(k);
+                    if short {
+                        std::hint::cold_path();
                         ip = cell;
                         break 'run Event::Careful;
                     }
-                    left -= k;
+                    left = rest;
                 }
                 ip = cell;
                 continue 'run;
@@ -867,7 +931,10 @@ fn run_until_event<const CAREFUL: bool>(
                 let ad: i64 = $addr;
                 match m.get(ad as usize) {
                     Some(v) => *v,
-                    None => break 'run Event::Stop(Stop::BadAddress { addr: ad }),
+                    None => {
+                        std::hint::cold_path();
+                        break 'run Event::Stop(Stop::BadAddress { addr: ad });
+                    }
                 }
             }};
         }
@@ -877,14 +944,18 @@ fn run_until_event<const CAREFUL: bool>(
                 let v: i64 = $v;
                 match m.get_mut(ad as usize) {
                     Some(x) => *x = v,
-                    None => break 'run Event::Stop(Stop::BadAddress { addr: ad }),
+                    None => {
+                        std::hint::cold_path();
+                        break 'run Event::Stop(Stop::BadAddress { addr: ad });
+                    }
                 }
             }};
         }
         macro_rules! fault {
-            ($stop:expr) => {
-                break 'run Event::Stop($stop)
-            };
+            ($stop:expr) => {{
+                std::hint::cold_path();
+                break 'run Event::Stop($stop);
+            }};
         }
         macro_rules! jump {
             ($target:expr) => {{
@@ -921,6 +992,7 @@ fn run_until_event<const CAREFUL: bool>(
                     a = arg;
                     goto!(t);
                 }
+                std::hint::cold_path();
                 let h = entry.wrapping_sub(HOST_BASE);
                 if (h as u64) < LIBRARY.len() as u64 {
                     break 'run Event::Host {
@@ -943,10 +1015,14 @@ fn run_until_event<const CAREFUL: bool>(
                     (rd!(p), target)
                 };
                 p = link >> 3;
+                if let Some(i) = code_index(target) {
+                    goto!(i);
+                }
+                std::hint::cold_path();
                 if target == EXIT_ADDR {
                     break 'run Event::Exit(a);
                 }
-                jump!(target);
+                fault!(Stop::BadJump { target });
             }};
         }
 
@@ -1079,12 +1155,14 @@ fn run_until_event<const CAREFUL: bool>(
             }
             // s.3.4 pbyt: byte 8*B + A := C & 255
             Ins::Pbyt => {
+                std::hint::cold_path();
                 let ba = b.wrapping_mul(8).wrapping_add(a);
                 let (sh, old) = ((ba & 7) * 8, rd!(ba >> 3));
                 wr!(ba >> 3, (old & !(255 << sh)) | ((c & 255) << sh));
             }
             // s.3.4 xpbyt: byte 8*A + B := C & 255
             Ins::Xpbyt => {
+                std::hint::cold_path();
                 let ba = a.wrapping_mul(8).wrapping_add(b);
                 let (sh, old) = ((ba & 7) * 8, rd!(ba >> 3));
                 wr!(ba >> 3, (old & !(255 << sh)) | ((c & 255) << sh));
@@ -1114,9 +1192,15 @@ fn run_until_event<const CAREFUL: bool>(
             // s.3.5 register moves
             Ins::Xch => std::mem::swap(&mut a, &mut b),
             Ins::Atb => b = a,
-            Ins::Atc => c = a,
+            Ins::Atc => {
+                std::hint::cold_path();
+                c = a
+            }
             Ins::Bta => a = b,
-            Ins::Btc => c = b,
+            Ins::Btc => {
+                std::hint::cold_path();
+                c = b
+            }
             // s.3.5 atblp/atblg/atbl: B := A; A := P!n / G!n / k
             Ins::Atblp(n) => {
                 b = a;
@@ -1174,17 +1258,31 @@ fn run_until_event<const CAREFUL: bool>(
             Ins::Nop => {}
             // s.3.9, s.6.3 chgco: PC := P!1; m[G!7] := P!0; G!7 := P!4; P := decode(m[P!4])
             Ins::Chgco => {
-                let target = rd!(p.wrapping_add(1));
-                let saved = rd!(p);
+                // One bounds check for P!0..P!4 when it succeeds (P!4 is
+                // read after the store, which may change it).
+                let ok = (p as u64) < (m.len() as u64).saturating_sub(4);
+                let (target, saved) = if ok {
+                    // SAFETY: p + 4 < m.len(), checked just above.
+                    unsafe { (*m.as_ptr().add(p as usize + 1), *m.as_ptr().add(p as usize)) }
+                } else {
+                    let target = rd!(p.wrapping_add(1));
+                    (target, rd!(p))
+                };
                 let currco = rd!(gbase + sys::CURRCO);
                 wr!(currco, saved);
-                let cptr = rd!(p.wrapping_add(4));
+                let cptr = if ok {
+                    // SAFETY: as above.
+                    unsafe { *m.as_ptr().add(p as usize + 4) }
+                } else {
+                    rd!(p.wrapping_add(4))
+                };
                 wr!(gbase + sys::CURRCO, cptr);
                 p = rd!(cptr) >> 3;
                 jump!(target);
             }
             // s.3.9, s.6.4 mdiv: A := muldiv(P!3, P!4, P!5); result2 := remainder; return
             Ins::Mdiv => {
+                std::hint::cold_path();
                 let (q, rem) = sys::muldiv(rd!(p + 3), rd!(p + 4), rd!(p + 5));
                 wr!(gbase + RESULT2, rem);
                 // The host's result2 too: Sys_flt copies it into G10 (runtime.md s.7.3).
@@ -1193,7 +1291,10 @@ fn run_until_event<const CAREFUL: bool>(
                 ret!();
             }
             // s.3.9 sys: A := sys(P!3, P!4, ...) and continue (run by the host)
-            Ins::Sys => break 'run Event::Sys { np: p },
+            Ins::Sys => {
+                std::hint::cold_path();
+                break 'run Event::Sys { np: p };
+            }
             // s.3.7, s.8 float: integer to double, round to nearest even
             Ins::Float => a = w(a as f64),
             // s.3.7, s.8 fix: round half away from zero via x +- 0.5; NaN/range -> MIN_INT
@@ -1223,8 +1324,14 @@ fn run_until_event<const CAREFUL: bool>(
                 branch!(rel.float(a, 0), t);
             }
             // s.3.5 res: R := A; ldres: A := R
-            Ins::Res => r = a,
-            Ins::Ldres => a = r,
+            Ins::Res => {
+                std::hint::cold_path();
+                r = a
+            }
+            Ins::Ldres => {
+                std::hint::cold_path();
+                a = r
+            }
             // s.9 selld: A := field(len, sh) of m[A]
             Ins::Selld(len, sh) => {
                 a = (((rd!(a) as u64) >> (sh & 63)) & field_mask(len, sh)) as i64;
@@ -1378,6 +1485,68 @@ fn run_until_event<const CAREFUL: bool>(
                 a &= b;
                 second!();
                 wr!(p.wrapping_add(n as i64), a);
+            }
+            Ins::LpKpg(n, m2, addr) => {
+                a = rd!(p.wrapping_add(n as i64));
+                second!();
+                call!(m2, rd!(addr), a);
+            }
+            Ins::LpSp(n, m2) => {
+                a = rd!(p.wrapping_add(n as i64));
+                second!();
+                wr!(p.wrapping_add(m2 as i64), a);
+            }
+            Ins::StkpLp(k, n, m2) => {
+                wr!(rd!(p.wrapping_add(n as i64)).wrapping_add(k), a);
+                second!();
+                a = rd!(p.wrapping_add(m2 as i64));
+            }
+            Ins::LdStkp(addr, k, n) => {
+                a = rd!(addr);
+                second!();
+                wr!(rd!(p.wrapping_add(n as i64)).wrapping_add(k), a);
+            }
+            Ins::LkpSp(k, n, m2) => {
+                a = rd!(rd!(p.wrapping_add(n as i64)).wrapping_add(k));
+                second!();
+                wr!(p.wrapping_add(m2 as i64), a);
+            }
+            Ins::LkdSp(k, addr, m2) => {
+                a = rd!(rd!(addr).wrapping_add(k));
+                second!();
+                wr!(p.wrapping_add(m2 as i64), a);
+            }
+            Ins::SpLd(n, addr) => {
+                wr!(p.wrapping_add(n as i64), a);
+                second!();
+                a = rd!(addr);
+            }
+            Ins::LdJrel0(addr, rel, t) => {
+                a = rd!(addr);
+                second!();
+                branch!(rel.int(a, 0), t);
+            }
+            Ins::ConstStkp(c, k, n) => {
+                a = c;
+                second!();
+                wr!(rd!(p.wrapping_add(n as i64)).wrapping_add(k), a);
+            }
+            Ins::AtbConst(k) => {
+                b = a;
+                second!();
+                a = k;
+            }
+            Ins::ApAtbl(n, k) => {
+                a = a.wrapping_add(rd!(p.wrapping_add(n as i64)));
+                second!();
+                b = a;
+                a = k;
+            }
+            Ins::AtblpOr(n) => {
+                b = a;
+                a = rd!(p.wrapping_add(n as i64));
+                second!();
+                a |= b;
             }
         }
         // SAFETY: as for `second!`: only `FellOff`, which never gets here,

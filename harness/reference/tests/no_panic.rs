@@ -171,6 +171,19 @@ const TEMPLATES: &[&str] = &[
     "atblp P{p}\nmul",
     "atblp P{p}\nmod",
     "and\nsp P{p}",
+    "lp P{p}\nkpg P{p} G{g}",
+    "lp P{p}\nsp P{p}",
+    "stkp K{k} P{p}\nlp P{p}",
+    "lg G{g}\nstkp K{k} P{p}",
+    "lkp K{k} P{p}\nsp P{p}",
+    "lkg K{k} G{g}\nsp P{p}",
+    "sp P{p}\nll L30",
+    "lg G{g}\njeq0 L{l}",
+    "l K{k}\nstkp K{k} P{p}",
+    "atb\nl K{k}",
+    "ap P{p}\natbl K{k}",
+    "atblp P{p}\nor",
+    "lp P{p}\nsp P{p}\nlp P{p}\nkpg P{p} G{g}",
 ];
 
 const KS: &[i64] = &[
