@@ -583,7 +583,7 @@ impl Image {
             cost[i] = 1 + cost[i + 1];
             if let Some(f) = code.get(i + 1).and_then(|&y| fuse(code[i], y)) {
                 let fused = 1 + if f.ends_block() { 0 } else { cost[i + 2] };
-                if true || fused <= cost[i] {
+                if fused <= cost[i] {
                     img.fused[i].ins = f;
                     cost[i] = fused;
                 }
