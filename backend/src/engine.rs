@@ -21,7 +21,7 @@ use crate::exec::{EmuEnd, ErrorKind, HostStop, RunState};
 /// The shortest wall-clock safety net of an emulated run with a step limit
 /// (plus a microsecond per step of the budget).
 #[cfg(not(target_arch = "aarch64"))]
-const SAFETY_NET_MIN: Duration = Duration::from_secs(20);
+pub(crate) const SAFETY_NET_MIN: Duration = Duration::from_secs(20);
 
 /// Options of an a64 run beyond the shared [`RunConfig`].
 #[derive(Clone, Debug, Default)]

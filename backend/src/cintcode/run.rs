@@ -54,11 +54,11 @@ pub struct CinRun {
 /// Guest address of the native code.
 pub const CODE_ADDR: u64 = 0x1_0000_0000;
 /// Guest address of the dispatch table.
-pub const TABLE_ADDR: u64 = 0x1_8000_0000;
+pub const TABLE_ADDR: u64 = 0x1_80c7_0000;
 /// Guest address of the host entry page.
 pub const HOST_ADDR: u64 = 0x2_0000_0000;
 /// Guest address of the context block (ST).
-pub const CTX_ADDR: u64 = 0x2_0001_0000;
+pub const CTX_ADDR: u64 = 0x2_00c9_0000;
 
 /// Link, lay out and translate `objects` as a run would.
 pub fn prepare(
@@ -196,14 +196,18 @@ mod emu {
     use std::cell::RefCell;
 
     use runtime::cin_sys::{cintcode_sys, SysEffect};
-    use unicorn_engine::{Arch, HookType, MemType, Mode, Prot, RegisterARM64 as R, Unicorn};
+    use unicorn_engine::{
+        Arch, HookType, MemType, Mode, Prot, RegisterARM64 as R, TlbEntry, TlbType, Unicorn,
+    };
 
     use crate::cintcode::regs;
     use crate::cintcode::translate::translate_fragment;
     use crate::cintcode::{Host, COUNT_ON_SLOT};
     use crate::exec::emulator::xreg;
 
-    const PAGE: u64 = 4096;
+    /// Unicorn's page size, as for the Sial level (`exec::emulator`): with
+    /// 4 KiB pages, programs spread over memory refill the TLB constantly.
+    const PAGE: u64 = 65536;
     /// Room after the translation for code translated at run time.
     const CODE_RESERVE: u64 = 4 << 20;
 
@@ -328,6 +332,8 @@ mod emu {
     #[derive(Default)]
     struct Data {
         run: Option<State>,
+        /// One past the last byte of BCPL memory in this run.
+        mem_end: u64,
     }
 
     /// How emulation ended: Unicorn's result, the pc, x0..x30 and the state.
@@ -338,6 +344,9 @@ mod emu {
         code_mapped: u64,
         table_mapped: u64,
         counter: Option<unicorn_engine::UcHookId>,
+        /// The wild-access hook and the first address it covers (the end
+        /// of BCPL memory): see [`Emulator::watch_wild_accesses`].
+        wild: Option<(unicorn_engine::UcHookId, u64)>,
     }
 
     impl Emulator {
@@ -345,6 +354,8 @@ mod emu {
             let e = |what: &str, err| format!("emulator: {what}: {err:?}");
             let mut uc = Unicorn::new_with_data(Arch::ARM64, Mode::ARM, Data::default())
                 .map_err(|x| e("create", x))?;
+            uc.ctl_set_page_size(PAGE as u32)
+                .map_err(|x| e("page size", x))?;
             uc.mem_map(HOST_ADDR, PAGE, Prot::READ | Prot::EXEC)
                 .map_err(|x| e("map host page", x))?;
             let ret: [u8; 4] = 0xd65f03c0u32.to_le_bytes();
@@ -359,24 +370,57 @@ mod emu {
                 host_hook,
             )
             .map_err(|x| e("hook host page", x))?;
-            uc.add_mem_hook(
+            // BCPL memory enters the TLB without execute permission, so
+            // that stores to it stay on the fast path (the same measured
+            // cause as at the Sial level: see `exec::emulator`).
+            uc.ctl_set_tlb_type(TlbType::VIRTUAL)
+                .map_err(|x| e("tlb type", x))?;
+            uc.add_tlb_hook(1, 0, |uc, addr, kind| {
+                let data = addr < uc.get_data().mem_end && kind != MemType::FETCH;
+                Some(TlbEntry {
+                    paddr: addr,
+                    perms: if data {
+                        Prot::READ | Prot::WRITE
+                    } else {
+                        Prot::ALL
+                    },
+                })
+            })
+            .map_err(|x| e("hook tlb", x))?;
+            Ok(Emulator {
+                uc,
+                code_mapped: 0,
+                table_mapped: 0,
+                counter: None,
+                wild: None,
+            })
+        }
+
+        /// Record the address of unmapped and protected accesses, with a
+        /// hook over the addresses from `from` (the end of BCPL memory) up:
+        /// a memory hook over BCPL memory itself would send every store
+        /// there through Unicorn's slow path.
+        fn watch_wild_accesses(&mut self, from: u64) -> Result<(), unicorn_engine::uc_error> {
+            if let Some((id, at)) = self.wild {
+                if at == from {
+                    return Ok(());
+                }
+                self.uc.remove_hook(id)?;
+                self.wild = None;
+            }
+            let id = self.uc.add_mem_hook(
                 HookType::MEM_UNMAPPED | HookType::MEM_PROT,
-                1,
-                0,
+                from,
+                u64::MAX,
                 |uc, _t: MemType, addr, _size, _v| {
                     if let Some(run) = uc.get_data_mut().run.as_mut() {
                         run.bad_address = Some(addr);
                     }
                     false
                 },
-            )
-            .map_err(|x| e("hook unmapped", x))?;
-            Ok(Emulator {
-                uc,
-                code_mapped: 0,
-                table_mapped: 0,
-                counter: None,
-            })
+            )?;
+            self.wild = Some((id, from));
+            Ok(())
         }
 
         fn map_region(
@@ -412,7 +456,7 @@ mod emu {
             mut state: State,
             entry: u64,
             regs_in: &[(u8, u64)],
-            count: usize,
+            timeout: std::time::Duration,
             counting: bool,
         ) -> Result<Ended, String> {
             let e = |what: &str, err| format!("emulator: {what}: {err:?}");
@@ -447,6 +491,9 @@ mod emu {
                     .mem_map_ptr(0, mem_size, Prot::READ | Prot::WRITE, ptr.cast())
             }
             .map_err(|x| e("map memory", x))?;
+            self.uc.get_data_mut().mem_end = mem_size;
+            self.watch_wild_accesses(mem_size)
+                .map_err(|x| e("hook wild accesses", x))?;
             for n in 0..=30u8 {
                 self.uc
                     .reg_write(xreg(n), 0)
@@ -476,7 +523,11 @@ mod emu {
                 _ => {}
             }
             self.uc.get_data_mut().run = Some(state);
-            let result = self.uc.emu_start(entry, 0, 0, count);
+            // No instruction count (Unicorn counts with a hook on every
+            // instruction): Count (x26) is the budget, and the timeout only
+            // stops code that escapes it.
+            let micros = timeout.as_micros().min(u64::MAX as u128) as u64;
+            let result = self.uc.emu_start(entry, 0, micros, 0);
             let pc = self.uc.pc_read().unwrap_or(0);
             let x: [u64; 31] =
                 std::array::from_fn(|n| self.uc.reg_read(xreg(n as u8)).unwrap_or(0));
@@ -710,21 +761,19 @@ mod emu {
             extra: Default::default(),
             fragments: Vec::new(),
         };
-        // Unicorn's own instruction count is only a safety net.
-        let count = if config.step_limit == 0 {
-            0
+        // A wall-clock safety net far beyond the Count budget, as at the
+        // Sial level (none without a step limit: the budget is unlimited).
+        let timeout = if config.step_limit == 0 {
+            std::time::Duration::ZERO
         } else {
-            config
-                .step_limit
-                .saturating_mul(1024)
-                .min(usize::MAX as u64) as usize
+            crate::engine::SAFETY_NET_MIN + std::time::Duration::from_micros(config.step_limit)
         };
         let (result, pc, x, mut state) = with_emulator(|emu| {
             emu.run(
                 state,
                 CODE_ADDR + entry as u64,
                 &regs_in,
-                count,
+                timeout,
                 opts.count_instructions,
             )
         })?;
