@@ -53,7 +53,10 @@ pub struct CinRun {
 
 /// Guest address of the native code.
 pub const CODE_ADDR: u64 = 0x1_0000_0000;
-/// Guest address of the dispatch table.
+/// Guest address of the dispatch table. It and the context block sit at
+/// page numbers whose index in Unicorn's direct-mapped TLB is not that of
+/// BCPL memory's first pages: at page index 0 every dynamic transfer
+/// evicted the globals' page (measured: nqueens 0.39 s -> 0.30 s).
 pub const TABLE_ADDR: u64 = 0x1_80c7_0000;
 /// Guest address of the host entry page.
 pub const HOST_ADDR: u64 = 0x2_0000_0000;

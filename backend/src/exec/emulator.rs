@@ -39,10 +39,14 @@ use crate::abi::{self, Slot, SLOTS};
 
 /// Guest address of the generated code.
 pub const CODE_ADDR: u64 = 0x1_0000_0000;
-/// Guest address of the host entry page.
-pub const HOST_ADDR: u64 = 0x2_0000_0000;
+/// Guest address of the host entry page. This page and the context block
+/// sit at page numbers whose index in Unicorn's direct-mapped TLB (the low
+/// bits) is not that of BCPL memory's first pages (globals, code, the
+/// program's data): each host call fetches from one and loads from the
+/// other, which would otherwise evict those pages' entries.
+pub const HOST_ADDR: u64 = 0x2_00cb_0000;
 /// Guest address of the context block.
-pub const CTX_ADDR: u64 = 0x2_0001_0000;
+pub const CTX_ADDR: u64 = 0x2_00cd_0000;
 /// Guest machine stack (for `sp`, used only around host calls).
 pub const STACK_ADDR: u64 = 0x3_0000_0000;
 const STACK_SIZE: u64 = 1 << 20;
