@@ -891,7 +891,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 None => {}
             }
             if !reference_only {
-                let (n, secs) = bench::compile_speed(&corpus, 5)?;
+                let (n, secs) = bench::compile_speed(&corpus, 50)?;
                 println!(
                     "\na64 compile speed over the whole corpus: {n} Sial instructions in {:.2} ms = {:.1}M Sial instructions/s (target >= 20)",
                     secs * 1e3,
