@@ -3,9 +3,11 @@
 //! * the reference interpreter's wall time and Sial instructions per second,
 //!   set against the real C Cintcode interpreter: measured side by side when
 //!   the real system is beside the corpus (`../bcpl64`, or
-//!   `CINTCHECK_BCPL64`): each program's real Cintcode object (`cin/NAME`)
-//!   run on cintsys64, best of three, its start-up (measured on
-//!   `cin/hello`) subtracted; otherwise the table says the real system is
+//!   `CINTCHECK_BCPL64`): in [`PAIRED_ROUNDS`] interleaved rounds, the
+//!   reference, then cintsys64 on `cin/hello` (its start-up), then
+//!   cintsys64 on the program's real Cintcode object (`cin/NAME`), a ratio
+//!   per round (so a drift of the machine's speed touches both sides), and
+//!   their min/median/max; otherwise the table says the real system is
 //!   absent and only estimates from CORPUS.md's instruction counts (at
 //!   about 570M Cintcode instructions per second) are shown;
 //! * host instructions of the reference and of cintsys64, counted with
@@ -40,12 +42,15 @@ pub const CINTCODE_RATE: f64 = 570e6;
 pub struct BenchRow {
     pub name: String,
     /// Sial instructions the reference executed and its wall time (best of
-    /// [`ROUNDS`]).
+    /// its rounds).
     pub sial_steps: u64,
     pub reference_seconds: f64,
-    /// The real cintsys64's wall time on the program's Cintcode (best of
-    /// [`ROUNDS`], start-up subtracted), when the real system is here.
+    /// The real cintsys64's wall time on the program's Cintcode (median of
+    /// [`PAIRED_ROUNDS`], start-up subtracted), when the real system is here.
     pub real_seconds: Option<f64>,
+    /// Per round, the reference's time over cintsys64's (start-up
+    /// subtracted), when the real system is here.
+    pub paired_ratios: Vec<f64>,
     /// Cintcode instructions the real system executed (from CORPUS.md).
     pub cintcode_instructions: Option<u64>,
     /// The a64 run (uncounted, for time) and the A64 instruction count.
@@ -75,6 +80,8 @@ pub fn cintcode_counts(dir: &Path) -> std::collections::HashMap<String, u64> {
 
 /// Timed runs per measurement (the best is kept).
 pub const ROUNDS: usize = 3;
+/// Interleaved rounds of the side-by-side measurement against cintsys64.
+pub const PAIRED_ROUNDS: usize = 5;
 
 /// The real system's `cintrun` beside the corpus `dir`, if present.
 pub fn real_system(dir: &Path) -> Option<std::path::PathBuf> {
@@ -85,23 +92,24 @@ pub fn real_system(dir: &Path) -> Option<std::path::PathBuf> {
     cintrun.is_file().then_some(cintrun)
 }
 
-/// Best wall time of [`ROUNDS`] runs of `cintrun OBJECT`.
+/// Wall time of one run of `cintrun OBJECT` (None if it could not run or
+/// was killed by a signal).
 fn time_cintrun(cintrun: &Path, object: &Path) -> Option<f64> {
-    let mut best = f64::MAX;
-    for _ in 0..ROUNDS {
-        let start = Instant::now();
-        let ok = std::process::Command::new(cintrun)
-            .arg(object)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.code().is_some());
-        if !ok {
-            return None;
-        }
-        best = best.min(start.elapsed().as_secs_f64());
-    }
-    Some(best)
+    let start = Instant::now();
+    let ok = std::process::Command::new(cintrun)
+        .arg(object)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.code().is_some());
+    ok.then(|| start.elapsed().as_secs_f64())
+}
+
+/// The median of `xs` (the upper one of an even count); None if empty.
+pub fn median(xs: &[f64]) -> Option<f64> {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied()
 }
 
 /// Measure each program on the reference and (when `with_a64`) on a64,
@@ -110,9 +118,6 @@ pub fn run_bench(dir: &Path, names: &[String], with_a64: bool) -> Result<Vec<Ben
     let settings = CorpusSettings::read(dir)?;
     let counts = cintcode_counts(dir);
     let real = real_system(dir);
-    let startup = real
-        .as_ref()
-        .and_then(|c| time_cintrun(c, &dir.join("cin/hello")));
     let mut rows = Vec::new();
     for name in names {
         let program = read_program(&dir.join(format!("{name}.sial")))?;
@@ -120,19 +125,26 @@ pub fn run_bench(dir: &Path, names: &[String], with_a64: bool) -> Result<Vec<Ben
         let programs = std::slice::from_ref(&program);
         let mut reference_seconds = f64::MAX;
         let mut r = None;
-        for _ in 0..ROUNDS {
+        let (mut reals, mut paired_ratios) = (Vec::new(), Vec::new());
+        let rounds = if real.is_some() { PAIRED_ROUNDS } else { ROUNDS };
+        for _ in 0..rounds {
             let start = Instant::now();
             let o = reference::interp::run(programs, &config, None);
-            reference_seconds = reference_seconds.min(start.elapsed().as_secs_f64());
+            let t = start.elapsed().as_secs_f64();
+            reference_seconds = reference_seconds.min(t);
             r = Some(o);
+            if let Some(c) = &real {
+                let up = time_cintrun(c, &dir.join("cin/hello"));
+                let run = time_cintrun(c, &dir.join("cin").join(name));
+                if let (Some(up), Some(run)) = (up, run) {
+                    let real_t = (run - up).max(1e-6);
+                    reals.push(real_t);
+                    paired_ratios.push(t / real_t);
+                }
+            }
         }
         let r = r.ok_or("no run")?;
-        let real_seconds = match (&real, startup) {
-            (Some(c), Some(up)) => {
-                time_cintrun(c, &dir.join("cin").join(name)).map(|t| (t - up).max(0.0))
-            }
-            _ => None,
-        };
+        let real_seconds = median(&reals);
         let (a64, a64_instructions) = if with_a64 {
             a64_measure(programs, &config)
         } else {
@@ -143,6 +155,7 @@ pub fn run_bench(dir: &Path, names: &[String], with_a64: bool) -> Result<Vec<Ben
             sial_steps: r.steps,
             reference_seconds,
             real_seconds,
+            paired_ratios,
             cintcode_instructions: counts.get(name).copied(),
             a64,
             a64_instructions,
@@ -170,24 +183,32 @@ pub fn format_rows(rows: &[BenchRow]) -> String {
     let mut s = String::new();
     if rows.iter().any(|r| r.real_seconds.is_some()) {
         s.push_str(&format!(
-            "reference interpreter against the real cintsys64, side by side (wall, best of {ROUNDS}; \
-             cintsys64's start-up, measured on cin/hello, subtracted)\n"
+            "reference interpreter against the real cintsys64, side by side (wall; {PAIRED_ROUNDS} \
+             interleaved rounds of: reference, cintsys64 on cin/hello, cintsys64 on the program)\n"
         ));
         s.push_str(&format!(
-            "{:<10} {:>9} {:>12} {:>7}\n",
-            "program", "ref s", "cintsys64 s", "ratio"
+            "{:<10} {:>9} {:>12} {:>7} {:>7} {:>7}\n",
+            "program", "ref s", "cintsys64 s", "min", "median", "max"
         ));
         for r in rows {
-            let (real, ratio) = match r.real_seconds {
-                Some(t) => (format!("{t:.3}"), format!("{:.2}", r.reference_seconds / t)),
-                None => ("-".into(), "-".into()),
-            };
+            let real = r.real_seconds.map_or("-".into(), |t| format!("{t:.3}"));
+            let mut sorted = r.paired_ratios.clone();
+            sorted.sort_by(f64::total_cmp);
+            let cell = |x: Option<f64>| x.map_or("-".into(), |x| format!("{x:.2}"));
             s.push_str(&format!(
-                "{:<10} {:>9.3} {:>12} {:>7}\n",
-                r.name, r.reference_seconds, real, ratio
+                "{:<10} {:>9.3} {:>12} {:>7} {:>7} {:>7}\n",
+                r.name,
+                r.reference_seconds,
+                real,
+                cell(sorted.first().copied()),
+                cell(median(&sorted)),
+                cell(sorted.last().copied())
             ));
         }
-        s.push_str("ratio = reference / cintsys64 (target <= 1)\n\n");
+        s.push_str(
+            "ref s = best round; cintsys64 s = median round, its start-up (hello) subtracted; \
+             ratio per round = reference / cintsys64 (target: median <= 1)\n\n",
+        );
     } else {
         s.push_str(
             "the real system (bcpl64 beside the corpus, or CINTCHECK_BCPL64) is absent: \
