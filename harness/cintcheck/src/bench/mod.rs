@@ -126,7 +126,11 @@ pub fn run_bench(dir: &Path, names: &[String], with_a64: bool) -> Result<Vec<Ben
         let mut reference_seconds = f64::MAX;
         let mut r = None;
         let (mut reals, mut paired_ratios) = (Vec::new(), Vec::new());
-        let rounds = if real.is_some() { PAIRED_ROUNDS } else { ROUNDS };
+        let rounds = if real.is_some() {
+            PAIRED_ROUNDS
+        } else {
+            ROUNDS
+        };
         for _ in 0..rounds {
             let start = Instant::now();
             let o = reference::interp::run(programs, &config, None);
