@@ -106,7 +106,7 @@ fn time_cintrun(cintrun: &Path, object: &Path) -> Option<f64> {
 }
 
 /// The median of `xs` (the upper one of an even count); None if empty.
-pub fn median(xs: &[f64]) -> Option<f64> {
+fn median(xs: &[f64]) -> Option<f64> {
     let mut v = xs.to_vec();
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied()
