@@ -481,3 +481,41 @@ pub fn suite_bench(root: &Path, engines: &[String]) -> Result<SuiteBench, String
         engine_seconds: results.iter().map(|r| r.seconds).sum(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, ratios: &[f64]) -> BenchRow {
+        BenchRow {
+            name: name.to_string(),
+            sial_steps: 1_000_000,
+            reference_seconds: 0.5,
+            real_seconds: Some(1.0),
+            paired_ratios: ratios.to_vec(),
+            cintcode_instructions: None,
+            a64: None,
+            a64_instructions: None,
+        }
+    }
+
+    #[test]
+    fn median_is_the_middle_value_whatever_the_order() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[3.0]), Some(3.0));
+        assert_eq!(median(&[0.9, 0.2, 0.5, 0.7, 0.4]), Some(0.5));
+        assert_eq!(median(&[2.0, 1.0]), Some(2.0));
+    }
+
+    #[test]
+    fn the_side_by_side_table_gives_min_median_and_max_of_the_rounds() {
+        let text = format_rows(&[row("nqueens", &[0.61, 0.52, 0.9, 0.55, 0.58])]);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("nqueens") && l.contains("0.52"))
+            .unwrap_or_else(|| panic!("no side-by-side row in:\n{text}"));
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cells, ["nqueens", "0.500", "1.000", "0.52", "0.58", "0.90"]);
+        assert!(text.contains("target: median <= 1"), "{text}");
+    }
+}
