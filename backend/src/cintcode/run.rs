@@ -206,7 +206,7 @@ mod emu {
     use crate::cintcode::regs;
     use crate::cintcode::translate::translate_fragment;
     use crate::cintcode::{Host, COUNT_ON_SLOT};
-    use crate::exec::emulator::xreg;
+    use crate::exec::emulator::{map_memory, xreg, PastEnd};
 
     /// Unicorn's page size, as for the Sial level (`exec::emulator`): with
     /// 4 KiB pages, programs spread over memory refill the TLB constantly.
@@ -337,6 +337,14 @@ mod emu {
         run: Option<State>,
         /// One past the last byte of BCPL memory in this run.
         mem_end: u64,
+    }
+
+    impl PastEnd for Data {
+        fn past_end(&mut self, addr: u64) {
+            if let Some(run) = self.run.as_mut() {
+                run.bad_address = Some(addr);
+            }
+        }
     }
 
     /// How emulation ended: Unicorn's result, the pc, x0..x30 and the state.
@@ -483,17 +491,15 @@ mod emu {
             self.uc
                 .mem_write(CTX_ADDR, &ctx)
                 .map_err(|x| e("write context", x))?;
-            let mem_size = round_up(state.mem.len() as u64 * 8);
+            let exact = state.mem.len() as u64 * 8;
+            let mem_size = round_up(exact);
             let ptr = state.mem.as_mut_ptr();
-            // SAFETY: `ptr` points to at least `mem_size` bytes (Memory keeps
-            // 512 words of slack after a page-aligned start), and the mapping
+            // SAFETY: `ptr` points to at least `mem_size` bytes (Memory pads
+            // its buffer to the next 64 KiB boundary, PAGE), and the mapping
             // is removed below before `state` (which owns the buffer) is
             // returned.
-            unsafe {
-                self.uc
-                    .mem_map_ptr(0, mem_size, Prot::READ | Prot::WRITE, ptr.cast())
-            }
-            .map_err(|x| e("map memory", x))?;
+            unsafe { map_memory(&mut self.uc, ptr, exact, PAGE) }
+                .map_err(|x| e("map memory", x))?;
             self.uc.get_data_mut().mem_end = mem_size;
             self.watch_wild_accesses(mem_size)
                 .map_err(|x| e("hook wild accesses", x))?;
@@ -787,6 +793,11 @@ mod emu {
             None => {
                 let ipc = state.instr_at(pc.wrapping_sub(CODE_ADDR));
                 match result {
+                    // An access past the end of memory, in its last page.
+                    Ok(()) if state.bad_address.is_some() => {
+                        let addr = state.bad_address.map_or(-1, |a| (a as i64) >> 3);
+                        (Err(Stop::BadAddress { addr }), ipc)
+                    }
                     Ok(()) => (Err(Stop::StepLimit), ipc),
                     Err(err) => {
                         use unicorn_engine::uc_error as U;

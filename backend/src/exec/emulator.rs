@@ -63,12 +63,90 @@ struct EmuData {
     mem_end: u64,
 }
 
+impl PastEnd for EmuData {
+    fn past_end(&mut self, addr: u64) {
+        if let Some(run) = self.run.as_mut() {
+            run.bad_address = Some(addr);
+        }
+    }
+}
+
+/// Emulator data that records an access past the end of BCPL memory.
+pub(crate) trait PastEnd {
+    fn past_end(&mut self, addr: u64);
+}
+
+/// Map BCPL memory, the `exact` bytes of the host buffer at `ptr`, at guest
+/// address 0 with pages of `page` bytes: the whole pages as RAM, and a last
+/// partial page as MMIO whose callbacks pass accesses below `exact` to the
+/// buffer and stop emulation on the others, recording the address
+/// ([`PastEnd`]). So an access just past the end of memory faults as on the
+/// reference instead of reading the page's padding (with 64 KiB pages and
+/// the cases' 1,000,000 words, 7616 words of it).
+///
+/// # Safety
+/// `ptr` must point to at least `exact` rounded up to `page` bytes that
+/// stay valid while the mapping exists.
+pub(crate) unsafe fn map_memory<D: PastEnd>(
+    uc: &mut Unicorn<'static, D>,
+    ptr: *mut i64,
+    exact: u64,
+    page: u64,
+) -> Result<(), unicorn_engine::uc_error> {
+    let whole = exact / page * page;
+    if whole > 0 {
+        // SAFETY: the caller's.
+        unsafe { uc.mem_map_ptr(0, whole, Prot::READ | Prot::WRITE, ptr.cast()) }?;
+    }
+    if whole == exact {
+        return Ok(());
+    }
+    let bytes = ptr as usize;
+    let read = move |uc: &mut Unicorn<'_, D>, off: u64, size: usize| -> u64 {
+        let addr = whole + off;
+        if addr + size as u64 > exact {
+            uc.get_data_mut().past_end(addr);
+            let _ = uc.emu_stop();
+            return 0;
+        }
+        let mut v = [0u8; 8];
+        // SAFETY: addr + size <= exact, inside the buffer (the caller's).
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                (bytes as *const u8).add(addr as usize),
+                v.as_mut_ptr(),
+                size.min(8),
+            )
+        };
+        u64::from_le_bytes(v)
+    };
+    let write = move |uc: &mut Unicorn<'_, D>, off: u64, size: usize, value: u64| {
+        let addr = whole + off;
+        if addr + size as u64 > exact {
+            uc.get_data_mut().past_end(addr);
+            let _ = uc.emu_stop();
+            return;
+        }
+        // SAFETY: as for reads.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                value.to_le_bytes().as_ptr(),
+                (bytes as *mut u8).add(addr as usize),
+                size.min(8),
+            )
+        };
+    };
+    uc.mmio_map(whole, page, Some(read), Some(write))
+}
+
 /// A reusable AArch64 emulator.
 pub struct Emulator {
     uc: Unicorn<'static, EmuData>,
     code_mapped: u64,
     /// The host buffer mapped as BCPL memory at guest address 0 (its first
-    /// word's address) and the mapping's size. The mapping outlives a run:
+    /// word's address) and memory's exact size in bytes (see
+    /// [`map_memory`]; the mapping covers it rounded up to a page). The
+    /// mapping outlives a run:
     /// unmapping costs a TLB page flush per 4 KiB page (16,384 for the
     /// default 64 MB), about 150M host instructions, more than most runs.
     mem_mapped: Option<(usize, u64)>,
@@ -209,7 +287,7 @@ impl Emulator {
     /// Keep `mem` (the memory of a finished run) for the next run, if it is
     /// the buffer that is mapped.
     pub fn recycle(&mut self, mut mem: Memory) {
-        let size = round_up(mem.len() as u64 * 8);
+        let size = mem.len() as u64 * 8;
         if self.mem_mapped == Some((mem.as_mut_ptr() as usize, size)) {
             self.spare = Some(mem);
         }
@@ -245,14 +323,15 @@ impl Emulator {
             .map_err(|x| e("write code", x))?;
         self.uc.ctl_flush_tb().map_err(|x| e("flush", x))?;
         // BCPL memory: the runtime's own words, at guest address 0.
-        let mem_size = round_up(state.mem.len() as u64 * 8);
+        let exact = state.mem.len() as u64 * 8;
+        let mem_size = round_up(exact);
         let ptr = state.mem.as_mut_ptr();
-        if self.mem_mapped != Some((ptr as usize, mem_size)) {
+        if self.mem_mapped != Some((ptr as usize, exact)) {
             if let Some((_, size)) = self.mem_mapped.take() {
                 // Unicorn does not read the buffer when unmapping (it may
                 // have been freed since the last run).
                 self.uc
-                    .mem_unmap(0, size)
+                    .mem_unmap(0, round_up(size))
                     .map_err(|x| e("unmap memory", x))?;
             }
             // SAFETY: `ptr` points to at least `mem_size` bytes (Memory pads
@@ -260,12 +339,9 @@ impl Emulator {
             // stays after the run, but no emulation uses it unless a later
             // run brings the same buffer (checked just above): a buffer that
             // was freed in between is unmapped first.
-            unsafe {
-                self.uc
-                    .mem_map_ptr(0, mem_size, Prot::READ | Prot::WRITE, ptr.cast())
-            }
-            .map_err(|x| e("map memory", x))?;
-            self.mem_mapped = Some((ptr as usize, mem_size));
+            unsafe { map_memory(&mut self.uc, ptr, exact, PAGE) }
+                .map_err(|x| e("map memory", x))?;
+            self.mem_mapped = Some((ptr as usize, exact));
         }
         self.uc.get_data_mut().mem_end = mem_size;
         self.watch_wild_accesses(mem_size)
@@ -320,6 +396,13 @@ impl Emulator {
             .ok_or("emulator lost its run state")?;
         let end = match result {
             _ if state.stop.is_some() => EmuEnd::Host,
+            // An access past the end of memory, in its last page.
+            Ok(()) if state.bad_address.is_some() => EmuEnd::Error {
+                error: "access past the end of memory".into(),
+                kind: ErrorKind::Memory,
+                pc,
+                lr,
+            },
             Ok(()) => EmuEnd::SafetyNet { pc },
             Err(err) => {
                 use unicorn_engine::uc_error as U;
