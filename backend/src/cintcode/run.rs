@@ -199,18 +199,15 @@ mod emu {
     use std::cell::RefCell;
 
     use runtime::cin_sys::{cintcode_sys, SysEffect};
-    use unicorn_engine::{
-        Arch, HookType, MemType, Mode, Prot, RegisterARM64 as R, TlbEntry, TlbType, Unicorn,
-    };
+    use unicorn_engine::{Arch, Mode, Prot, RegisterARM64 as R, Unicorn};
 
     use crate::cintcode::regs;
     use crate::cintcode::translate::translate_fragment;
     use crate::cintcode::{Host, COUNT_ON_SLOT};
-    use crate::exec::emulator::{map_memory, xreg, PastEnd};
+    use crate::exec::emulator::{
+        data_pages_not_executable, map_memory, watch_wild_accesses, xreg, GuestMemory, PAGE,
+    };
 
-    /// Unicorn's page size, as for the Sial level (`exec::emulator`): with
-    /// 4 KiB pages, programs spread over memory refill the TLB constantly.
-    const PAGE: u64 = 65536;
     /// Room after the translation for code translated at run time.
     const CODE_RESERVE: u64 = 4 << 20;
 
@@ -339,8 +336,12 @@ mod emu {
         mem_end: u64,
     }
 
-    impl PastEnd for Data {
-        fn past_end(&mut self, addr: u64) {
+    impl GuestMemory for Data {
+        fn mem_end(&self) -> u64 {
+            self.mem_end
+        }
+
+        fn bad_address(&mut self, addr: u64) {
             if let Some(run) = self.run.as_mut() {
                 run.bad_address = Some(addr);
             }
@@ -356,7 +357,7 @@ mod emu {
         table_mapped: u64,
         counter: Option<unicorn_engine::UcHookId>,
         /// The wild-access hook and the first address it covers (the end
-        /// of BCPL memory): see [`Emulator::watch_wild_accesses`].
+        /// of BCPL memory): see `exec::emulator::watch_wild_accesses`.
         wild: Option<(unicorn_engine::UcHookId, u64)>,
     }
 
@@ -382,22 +383,8 @@ mod emu {
             )
             .map_err(|x| e("hook host page", x))?;
             // BCPL memory enters the TLB without execute permission, so
-            // that stores to it stay on the fast path (the same measured
-            // cause as at the Sial level: see `exec::emulator`).
-            uc.ctl_set_tlb_type(TlbType::VIRTUAL)
-                .map_err(|x| e("tlb type", x))?;
-            uc.add_tlb_hook(1, 0, |uc, addr, kind| {
-                let data = addr < uc.get_data().mem_end && kind != MemType::FETCH;
-                Some(TlbEntry {
-                    paddr: addr,
-                    perms: if data {
-                        Prot::READ | Prot::WRITE
-                    } else {
-                        Prot::ALL
-                    },
-                })
-            })
-            .map_err(|x| e("hook tlb", x))?;
+            // that stores to it stay on the fast path (as at the Sial level).
+            data_pages_not_executable(&mut uc).map_err(|x| e("hook tlb", x))?;
             Ok(Emulator {
                 uc,
                 code_mapped: 0,
@@ -405,33 +392,6 @@ mod emu {
                 counter: None,
                 wild: None,
             })
-        }
-
-        /// Record the address of unmapped and protected accesses, with a
-        /// hook over the addresses from `from` (the end of BCPL memory) up:
-        /// a memory hook over BCPL memory itself would send every store
-        /// there through Unicorn's slow path.
-        fn watch_wild_accesses(&mut self, from: u64) -> Result<(), unicorn_engine::uc_error> {
-            if let Some((id, at)) = self.wild {
-                if at == from {
-                    return Ok(());
-                }
-                self.uc.remove_hook(id)?;
-                self.wild = None;
-            }
-            let id = self.uc.add_mem_hook(
-                HookType::MEM_UNMAPPED | HookType::MEM_PROT,
-                from,
-                u64::MAX,
-                |uc, _t: MemType, addr, _size, _v| {
-                    if let Some(run) = uc.get_data_mut().run.as_mut() {
-                        run.bad_address = Some(addr);
-                    }
-                    false
-                },
-            )?;
-            self.wild = Some((id, from));
-            Ok(())
         }
 
         fn map_region(
@@ -501,7 +461,7 @@ mod emu {
             unsafe { map_memory(&mut self.uc, ptr, exact, PAGE) }
                 .map_err(|x| e("map memory", x))?;
             self.uc.get_data_mut().mem_end = mem_size;
-            self.watch_wild_accesses(mem_size)
+            watch_wild_accesses(&mut self.uc, &mut self.wild, mem_size)
                 .map_err(|x| e("hook wild accesses", x))?;
             for n in 0..=30u8 {
                 self.uc

@@ -53,7 +53,7 @@ const STACK_SIZE: u64 = 1 << 20;
 /// Unicorn's page size. Each TLB entry covers a page: with 4 KiB pages,
 /// programs that spread over memory (cobench's 500 coroutine stacks) spent
 /// most of their time refilling the TLB.
-const PAGE: u64 = 65536;
+pub(crate) const PAGE: u64 = 65536;
 
 #[derive(Default)]
 struct EmuData {
@@ -63,31 +63,98 @@ struct EmuData {
     mem_end: u64,
 }
 
-impl PastEnd for EmuData {
-    fn past_end(&mut self, addr: u64) {
+impl GuestMemory for EmuData {
+    fn mem_end(&self) -> u64 {
+        self.mem_end
+    }
+
+    fn bad_address(&mut self, addr: u64) {
         if let Some(run) = self.run.as_mut() {
             run.bad_address = Some(addr);
         }
     }
 }
 
-/// Emulator data that records an access past the end of BCPL memory.
-pub(crate) trait PastEnd {
-    fn past_end(&mut self, addr: u64);
+/// What the memory hooks of an emulator (this one and the Cintcode
+/// level's) need of its data: where BCPL memory ends in this run, and where
+/// to record the address of a bad access.
+pub(crate) trait GuestMemory {
+    fn mem_end(&self) -> u64;
+    fn bad_address(&mut self, addr: u64);
+}
+
+/// Install the TLB hook under which BCPL memory (below
+/// [`GuestMemory::mem_end`]) enters the TLB without execute permission.
+/// Guest virtual = physical, but with the default (CPU) TLB the MMU is off
+/// and every page is executable, and Unicorn never marks the TLB entry of
+/// an executable page dirty: every store to BCPL memory then took the slow
+/// path (store_helper -> notdirty_write, with a lookup of the memory region
+/// per store). Only the TLB entry changes: the regions' own protections
+/// still give the usual errors (a fetch from BCPL memory enters with every
+/// permission and fails as FETCH_PROT).
+pub(crate) fn data_pages_not_executable<D: GuestMemory>(
+    uc: &mut Unicorn<'static, D>,
+) -> Result<(), unicorn_engine::uc_error> {
+    uc.ctl_set_tlb_type(TlbType::VIRTUAL)?;
+    uc.add_tlb_hook(1, 0, |uc, addr, kind| {
+        let data = addr < uc.get_data().mem_end() && kind != MemType::FETCH;
+        Some(TlbEntry {
+            paddr: addr,
+            perms: if data {
+                Prot::READ | Prot::WRITE
+            } else {
+                Prot::ALL
+            },
+        })
+    })?;
+    Ok(())
+}
+
+/// Record the address of unmapped and protected accesses, with a hook over
+/// the addresses from `from` (the end of BCPL memory) up; `wild` is the
+/// hook installed so far and the address it starts at. The hook must not
+/// cover BCPL memory itself: Unicorn keeps every page that a memory hook
+/// covers "not dirty", so each store there would leave the translated code
+/// for its slow path (`store_helper`/`notdirty_write`, with a
+/// memory-region lookup per store). BCPL memory is mapped from address 0,
+/// so no wild access can fall below `from`.
+pub(crate) fn watch_wild_accesses<D: GuestMemory>(
+    uc: &mut Unicorn<'static, D>,
+    wild: &mut Option<(unicorn_engine::UcHookId, u64)>,
+    from: u64,
+) -> Result<(), unicorn_engine::uc_error> {
+    if let Some((id, at)) = *wild {
+        if at == from {
+            return Ok(());
+        }
+        uc.remove_hook(id)?;
+        *wild = None;
+    }
+    let id = uc.add_mem_hook(
+        HookType::MEM_UNMAPPED | HookType::MEM_PROT,
+        from,
+        u64::MAX,
+        |uc, _t: MemType, addr, _size, _v| {
+            uc.get_data_mut().bad_address(addr);
+            false
+        },
+    )?;
+    *wild = Some((id, from));
+    Ok(())
 }
 
 /// Map BCPL memory, the `exact` bytes of the host buffer at `ptr`, at guest
 /// address 0 with pages of `page` bytes: the whole pages as RAM, and a last
 /// partial page as MMIO whose callbacks pass accesses below `exact` to the
 /// buffer and stop emulation on the others, recording the address
-/// ([`PastEnd`]). So an access just past the end of memory faults as on the
+/// ([`GuestMemory::bad_address`]). So an access just past the end of memory faults as on the
 /// reference instead of reading the page's padding (with 64 KiB pages and
 /// the cases' 1,000,000 words, 7616 words of it).
 ///
 /// # Safety
 /// `ptr` must point to at least `exact` rounded up to `page` bytes that
 /// stay valid while the mapping exists.
-pub(crate) unsafe fn map_memory<D: PastEnd>(
+pub(crate) unsafe fn map_memory<D: GuestMemory>(
     uc: &mut Unicorn<'static, D>,
     ptr: *mut i64,
     exact: u64,
@@ -105,7 +172,7 @@ pub(crate) unsafe fn map_memory<D: PastEnd>(
     let read = move |uc: &mut Unicorn<'_, D>, off: u64, size: usize| -> u64 {
         let addr = whole + off;
         if addr + size as u64 > exact {
-            uc.get_data_mut().past_end(addr);
+            uc.get_data_mut().bad_address(addr);
             let _ = uc.emu_stop();
             return 0;
         }
@@ -123,7 +190,7 @@ pub(crate) unsafe fn map_memory<D: PastEnd>(
     let write = move |uc: &mut Unicorn<'_, D>, off: u64, size: usize, value: u64| {
         let addr = whole + off;
         if addr + size as u64 > exact {
-            uc.get_data_mut().past_end(addr);
+            uc.get_data_mut().bad_address(addr);
             let _ = uc.emu_stop();
             return;
         }
@@ -237,28 +304,8 @@ impl Emulator {
             .map_err(|x| e("map stack", x))?;
         uc.add_code_hook(HOST_ADDR, HOST_ADDR + 4 * SLOTS as u64 - 1, host_hook)
             .map_err(|x| e("hook host page", x))?;
-        // Guest virtual = physical, but BCPL memory's pages enter the TLB
-        // without execute permission. With the default (CPU) TLB the MMU is
-        // off and every page is executable, and Unicorn never marks the TLB
-        // entry of an executable page dirty: every store to BCPL memory then
-        // took the slow path (store_helper -> notdirty_write, with a lookup
-        // of the memory region per store). Only the TLB entry changes: the
-        // regions' own protections still give the usual errors (a fetch from
-        // BCPL memory enters with every permission and fails as FETCH_PROT).
-        uc.ctl_set_tlb_type(TlbType::VIRTUAL)
-            .map_err(|x| e("tlb type", x))?;
-        uc.add_tlb_hook(1, 0, |uc, addr, kind| {
-            let data = addr < uc.get_data().mem_end && kind != MemType::FETCH;
-            Some(TlbEntry {
-                paddr: addr,
-                perms: if data {
-                    Prot::READ | Prot::WRITE
-                } else {
-                    Prot::ALL
-                },
-            })
-        })
-        .map_err(|x| e("hook tlb", x))?;
+        // BCPL memory's pages enter the TLB without execute permission.
+        data_pages_not_executable(&mut uc).map_err(|x| e("hook tlb", x))?;
         Ok(Emulator {
             uc,
             code_mapped: 0,
@@ -344,7 +391,7 @@ impl Emulator {
             self.mem_mapped = Some((ptr as usize, exact));
         }
         self.uc.get_data_mut().mem_end = mem_size;
-        self.watch_wild_accesses(mem_size)
+        watch_wild_accesses(&mut self.uc, &mut self.wild, mem_size)
             .map_err(|x| e("hook wild accesses", x))?;
         for n in 0..=30u8 {
             self.uc
@@ -422,38 +469,6 @@ impl Emulator {
             }
         };
         Ok((end, state))
-    }
-}
-
-impl Emulator {
-    /// Record the address of unmapped and protected accesses, with a hook
-    /// over the addresses from `from` (the end of BCPL memory) up. The hook
-    /// must not cover BCPL memory itself: Unicorn keeps every page that a
-    /// memory hook covers "not dirty", so each store there would leave the
-    /// translated code for its slow path (`store_helper`/`notdirty_write`,
-    /// with a memory-region lookup per store). BCPL memory is mapped from
-    /// address 0, so no wild access can fall below `from`.
-    fn watch_wild_accesses(&mut self, from: u64) -> Result<(), unicorn_engine::uc_error> {
-        if let Some((id, at)) = self.wild {
-            if at == from {
-                return Ok(());
-            }
-            self.uc.remove_hook(id)?;
-            self.wild = None;
-        }
-        let id = self.uc.add_mem_hook(
-            HookType::MEM_UNMAPPED | HookType::MEM_PROT,
-            from,
-            u64::MAX,
-            |uc, _t: MemType, addr, _size, _v| {
-                if let Some(run) = uc.get_data_mut().run.as_mut() {
-                    run.bad_address = Some(addr);
-                }
-                false
-            },
-        )?;
-        self.wild = Some((id, from));
-        Ok(())
     }
 }
 
