@@ -206,7 +206,9 @@ pub fn add_imm(ops: &mut Ops, rd: u8, rn: u8, value: i64) {
 }
 
 /// `cmp rn, #value` for any value (through MW when it does not encode).
-pub fn cmp_imm(ops: &mut Ops, rn: u8, value: i64) {
+/// `mw` is what MW is known to hold: a wide constant already there is not
+/// built again, and MW then holds `value`.
+pub fn cmp_imm(ops: &mut Ops, rn: u8, value: i64, mw: &mut Option<i64>) {
     let mag = value.unsigned_abs();
     if (0..=4095).contains(&value) {
         let m = value as u32;
@@ -215,7 +217,10 @@ pub fn cmp_imm(ops: &mut Ops, rn: u8, value: i64) {
         let m = mag as u32;
         a64!(ops ; cmn XSP(rn), #m);
     } else {
-        load_imm(ops, MW, value);
+        if *mw != Some(value) {
+            load_imm(ops, MW, value);
+            *mw = Some(value);
+        }
         a64!(ops ; cmp X(rn), X(MW));
     }
 }
@@ -318,7 +323,7 @@ mod tests {
             ldr_off(&mut ops, 0, 29, v);
             str_off(&mut ops, 0, 29, v);
             add_imm(&mut ops, 0, 0, v);
-            cmp_imm(&mut ops, 0, v);
+            cmp_imm(&mut ops, 0, v, &mut None);
             shift_const(&mut ops, 0, 1, v, true);
         }
         assert!(ops.finalize().is_ok());

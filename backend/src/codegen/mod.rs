@@ -30,6 +30,7 @@ pub(crate) mod asm;
 mod live;
 mod ops;
 mod regs;
+mod wide;
 
 use std::collections::HashSet;
 
@@ -240,6 +241,10 @@ pub struct Compiler<'a> {
     a_local: Option<u32>,
     /// A and B live on entry to each instruction of the module (`live.rs`).
     live: Vec<u8>,
+    /// What MW holds now, when known (`wide.rs`).
+    mw: Option<i64>,
+    /// Loop heads every edge into which leaves this constant in MW (`wide.rs`).
+    mw_at: HashMap<u32, i64>,
     /// The previous instruction does not fall through (j, rtn, ...).
     unreachable: bool,
     cur: InstrRef,
@@ -287,6 +292,8 @@ impl<'a> Compiler<'a> {
             a_pending: false,
             a_local: None,
             live: Vec::new(),
+            mw: None,
+            mw_at: HashMap::default(),
             unreachable: false,
             cur: InstrRef {
                 module: 0,
@@ -475,6 +482,8 @@ impl<'a> Compiler<'a> {
             }
         }
         self.live = live::live_in(&m.instrs, &defined_at);
+        self.mw_at = wide::loop_constants(&m.instrs, &defined_at);
+        self.mw = None;
         self.defined_at = defined_at;
         self.reset_regs();
         self.unreachable = false;

@@ -10,8 +10,9 @@ use super::asm::{
     shift, shift_const, str_off, Cond,
 };
 use super::live::{ends_flow, LA, LAB};
+use super::regs::XZR;
 use super::{Compiler, Mutation};
-use crate::abi::{kbase, Slot, A, B, C, COUNT, G, P, R, ST, T0, T1, T2, T4, T5, ZERO};
+use crate::abi::{kbase, Slot, A, B, C, COUNT, G, MW, P, R, ST, T0, T1, T2, T4, T5, ZERO};
 
 /// The six relations of a Sial opcode family, by offset from its first member.
 fn rel(op: Op, first: Op) -> Cond {
@@ -33,6 +34,7 @@ impl Compiler<'_> {
                 if !self.unreachable {
                     self.settle(self.live[i], 0);
                 }
+                self.mw_at_label(*l);
                 self.reset_regs();
                 self.unreachable = false;
                 let dl = self.label(*l)?;
@@ -46,6 +48,7 @@ impl Compiler<'_> {
                 if !self.unreachable {
                     self.settle(LAB, 0);
                 }
+                self.mw = None;
                 self.reset_regs();
                 self.unreachable = false;
                 let dl = self.mlabels[l];
@@ -64,6 +67,7 @@ impl Compiler<'_> {
             self.reset_regs();
         }
         if ends_flow(ins.op) {
+            self.mw = None;
             self.reset_regs();
             self.unreachable = true;
         }
@@ -259,6 +263,7 @@ impl Compiler<'_> {
                 let t = self.label(*l)?;
                 let live = self.live_at(*l);
                 self.settle(live, 0);
+                self.enter(*l);
                 if self.backward(*l) {
                     let site = self.site(crate::abi::STEP_LIMIT);
                     a64!(self.ops
@@ -331,9 +336,14 @@ impl Compiler<'_> {
                 } else {
                     k
                 };
-                let b = self.rb;
-                let d = self.fresh_a();
-                add_imm(&mut self.ops, d, b, k);
+                if self.rb == XZR {
+                    // 0 + k.
+                    self.pending_a(k);
+                } else {
+                    let b = self.rb;
+                    let d = self.fresh_a();
+                    add_imm(&mut self.ops, d, b, k);
+                }
             }
             (Op::Add | Op::Sub | Op::Xsub | Op::And | Op::Or | Op::Xor, _) => {
                 let (a, b) = (self.a(), self.rb);
@@ -358,10 +368,14 @@ impl Compiler<'_> {
                 }
             }
             (op @ (Op::Eq | Op::Ne | Op::Ls | Op::Gr | Op::Le | Op::Ge), _) => {
-                let b = self.rb;
+                let b = if self.a_pending {
+                    self.b_reg()
+                } else {
+                    self.rb
+                };
                 if self.a_pending {
                     let k = self.known_a.expect("a pending A has a value");
-                    cmp_imm(&mut self.ops, b, k);
+                    cmp_imm(&mut self.ops, b, k, &mut self.mw);
                 } else {
                     let a = self.a();
                     a64!(self.ops ; cmp X(b), X(a));
@@ -397,6 +411,7 @@ impl Compiler<'_> {
 
             // s.3.5 register moves
             (Op::Atb, _) => self.b_takes_a(),
+            (Op::Bta, _) if self.rb == XZR => self.pending_a(0),
             (Op::Bta, _) => {
                 self.a_local = None;
                 self.ra = self.rb;
@@ -595,6 +610,7 @@ impl Compiler<'_> {
             ) => {
                 let t = self.label(*l)?;
                 a64!(self.ops ; fmov d16, X(B) ; fmov d17, X(A) ; fcmp d16, d17);
+                self.enter(*l);
                 b_float(&mut self.ops, rel(op, Op::Jfeq), t);
             }
             (
@@ -603,6 +619,7 @@ impl Compiler<'_> {
             ) => {
                 let t = self.label(*l)?;
                 a64!(self.ops ; fmov d16, X(A) ; fcmp d16, #0.0);
+                self.enter(*l);
                 b_float(&mut self.ops, rel(op, Op::Jfeq0), t);
             }
 
@@ -626,30 +643,48 @@ impl Compiler<'_> {
     /// condition false; the fall-through then checks the budget.
     fn int_jump(&mut self, cond: Cond, l: u32, with_b: bool) -> Result<(), String> {
         let t = self.label(l)?;
-        let b = self.rb;
         let backward = self.backward(l);
         // The constant A is compared as an immediate where one fits.
         let imm = match (with_b, self.a_pending, self.known_a) {
             (true, true, Some(k)) if !backward || (0..=31).contains(&k) => Some(k),
             _ => None,
         };
-        let a = if imm.is_none() { self.a() } else { self.ra };
+        // `cmp` with an immediate reads register 31 as sp (`ccmp` as xzr).
+        let b = if imm.is_some() && !backward {
+            self.b_reg()
+        } else {
+            self.rb
+        };
+        // A wide constant MW holds already (a loop's bound, `wide.rs`).
+        let bound =
+            self.a_pending && self.known_a.is_some() && self.mw_at.get(&l) == self.known_a.as_ref();
+        let a = match (imm, self.a_in_mw()) {
+            (Some(_), _) => self.ra,
+            (None, Some(mw)) if with_b => mw,
+            (None, None) if with_b && bound => {
+                // The loop's bound goes to MW, where the label wants it.
+                self.enter(l);
+                MW
+            }
+            _ => self.a(),
+        };
         if !backward {
             match (with_b, imm, cond) {
-                (false, _, Cond::Eq) => a64!(self.ops ; cbz X(a), =>t),
-                (false, _, Cond::Ne) => a64!(self.ops ; cbnz X(a), =>t),
-                (false, _, _) => {
-                    a64!(self.ops ; cmp XSP(a), #0);
-                    b_int(&mut self.ops, cond, t);
+                (false, _, Cond::Eq) => {
+                    self.enter(l);
+                    a64!(self.ops ; cbz X(a), =>t)
                 }
-                (true, Some(k), _) => {
-                    cmp_imm(&mut self.ops, b, k);
-                    b_int(&mut self.ops, cond, t);
+                (false, _, Cond::Ne) => {
+                    self.enter(l);
+                    a64!(self.ops ; cbnz X(a), =>t)
                 }
-                (true, None, _) => {
-                    a64!(self.ops ; cmp X(b), X(a));
-                    b_int(&mut self.ops, cond, t);
-                }
+                (false, _, _) => a64!(self.ops ; cmp XSP(a), #0),
+                (true, Some(k), _) => cmp_imm(&mut self.ops, b, k, &mut self.mw),
+                (true, None, _) => a64!(self.ops ; cmp X(b), X(a)),
+            }
+            if !matches!((with_b, cond), (false, Cond::Eq | Cond::Ne)) {
+                self.enter(l);
+                b_int(&mut self.ops, cond, t);
             }
             return Ok(());
         }
@@ -669,6 +704,7 @@ impl Compiler<'_> {
             (true, None) => a64!(self.ops ; ccmp X(b), X(a), #nzcv, pl),
             (false, _) => a64!(self.ops ; ccmp X(a), #0, #nzcv, pl),
         }
+        self.enter(l);
         b_int(&mut self.ops, cond, t);
         // tbz reaches only 32 KiB: hop over a full-range branch to the stub.
         let go_on = self.ops.new_dynamic_label();
@@ -713,6 +749,8 @@ impl Compiler<'_> {
             a64!(self.ops ; mov X(A), X(arg));
         }
         a64!(self.ops ; blr X(entry) ; =>ret);
+        // The callee may have used MW.
+        self.mw = None;
         Ok(())
     }
 
@@ -967,7 +1005,7 @@ impl Compiler<'_> {
             return Ok(());
         }
         let table = self.ops.new_dynamic_label();
-        cmp_imm(&mut self.ops, A, labels.len() as i64);
+        cmp_imm(&mut self.ops, A, labels.len() as i64, &mut self.mw);
         if self.mutated(Mutation::SwlBoundsOffByOne) {
             a64!(self.ops ; b.hi =>d);
         } else {
@@ -1015,7 +1053,9 @@ impl Compiler<'_> {
         let t = self.label(target)?;
         let here = nodes[j];
         a64!(self.ops ; =>here);
-        cmp_imm(&mut self.ops, A, key);
+        // Nodes are reached along different paths: what MW holds is not known.
+        self.mw = None;
+        cmp_imm(&mut self.ops, A, key, &mut self.mw);
         a64!(self.ops ; b.eq =>t);
         let (bigger, smaller) = (2 * j, 2 * j + 1);
         let smaller_label = if smaller <= cases.len() {
@@ -1050,10 +1090,12 @@ impl Compiler<'_> {
         let (key, target) = cases[mid];
         let t = self.label(target)?;
         let left = self.ops.new_dynamic_label();
-        cmp_imm(&mut self.ops, A, key);
+        self.mw = None;
+        cmp_imm(&mut self.ops, A, key, &mut self.mw);
         a64!(self.ops ; b.eq =>t ; b.lt =>left);
         self.swb_sorted(mid + 1, hi, cases, d)?;
         a64!(self.ops ; =>left);
+        self.mw = None;
         self.swb_sorted(lo, mid, cases, d)
     }
 }

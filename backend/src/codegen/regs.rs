@@ -1,8 +1,9 @@
 //! Where A and B are inside a basic block: the lazy accumulator.
 //!
 //! Between block boundaries A and B may live in any of x0, x1 and x12 (and
-//! in the same register, after `atb` or `bta`), and A may be a constant not
-//! yet loaded (after `l`, `lm`, `lw`, `atbl`). So `atblp P4` is one load
+//! in the same register, after `atb` or `bta`), A may be a constant not
+//! yet loaded (after `l`, `lm`, `lw`, `atbl`), and a B of 0 may be xzr
+//! (`atb` of a pending 0: `l K0; atblp P7; stp P3` stores xzr). So `atblp P4` is one load
 //! (B takes over A's register, A goes to another), `bta` costs nothing, and
 //! `atbl K; jgr L` compares with an immediate. At every boundary (a label
 //! reached by falling through, a jump, a call, an instruction that is not
@@ -18,8 +19,9 @@ use dynasmrt::DynasmApi;
 
 /// The third register A and B may be kept in inside a block.
 pub const SPARE: u8 = T3;
-/// Register number 31 as the source of a store: xzr.
-const XZR: u8 = 31;
+/// Register number 31 as a source operand: xzr (but sp as a base or in
+/// `add`/`cmp` with an immediate, see [`Compiler::b_reg`]).
+pub const XZR: u8 = 31;
 
 impl Compiler<'_> {
     /// A in a register (loading a pending constant).
@@ -58,9 +60,28 @@ impl Compiler<'_> {
         self.known_a = Some(k);
     }
 
-    /// B := A by renaming (A's register now holds B too).
+    /// B := A by renaming (A's register now holds B too). A pending 0
+    /// becomes B in xzr, so that storing it needs no register.
     pub(super) fn b_takes_a(&mut self) {
-        self.rb = self.a();
+        self.rb = if self.a_pending && self.known_a == Some(0) {
+            XZR
+        } else {
+            self.a()
+        };
+    }
+
+    /// B in a register that may also be read as a base or compared with an
+    /// immediate (where register 31 means sp): a B kept in xzr is loaded.
+    pub(super) fn b_reg(&mut self) -> u8 {
+        if self.rb == XZR {
+            let r = [B, A, SPARE]
+                .into_iter()
+                .find(|&r| r != self.ra)
+                .expect("three registers, A in one");
+            a64!(self.ops ; movz X(r), #0);
+            self.rb = r;
+        }
+        self.rb
     }
 
     /// Put the accumulators of `live` (LA, LB bits) in x0 (A) and x1 (B);
