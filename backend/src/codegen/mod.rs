@@ -222,8 +222,9 @@ pub struct Compiler<'a> {
     /// label. (Backward `j`/conditional jumps check the budget themselves.)
     loop_heads: FxHashSet<u32>,
     /// Labels that some instruction or directive of the module names (the
-    /// others are reached only by falling through: no block boundary).
-    referenced: FxHashSet<u32>,
+    /// others are reached only by falling through: no block boundary), each
+    /// with whether anything but a direct jump names it (`wide.rs`).
+    referenced: HashMap<u32, bool>,
     /// Index in the current module at which each code label is defined.
     defined_at: HashMap<u32, usize>,
     sites: Vec<Site>,
@@ -280,7 +281,7 @@ impl<'a> Compiler<'a> {
             labels: HashMap::default(),
             mlabels: HashMap::default(),
             loop_heads: FxHashSet::default(),
-            referenced: FxHashSet::default(),
+            referenced: HashMap::default(),
             defined_at: HashMap::default(),
             sites: Vec::new(),
             all_sites: Vec::new(),
@@ -426,6 +427,10 @@ impl<'a> Compiler<'a> {
             HashMap::with_capacity_and_hasher(m.instrs.len() / 4, Default::default());
         self.referenced.clear();
         let mut switches = false;
+        let mut back_edges = wide::BackEdges::default();
+        let named = |referenced: &mut HashMap<u32, bool>, l: u32| {
+            referenced.insert(l, true);
+        };
         for (i, ins) in m.instrs.iter().enumerate() {
             match (&ins.op, &ins.args) {
                 (Op::Lab, Args::L(l)) => {
@@ -441,23 +446,27 @@ impl<'a> Compiler<'a> {
                     // A label whose address is taken may be the target of a
                     // `goto` loop.
                     self.loop_heads.insert(*l);
-                    self.referenced.insert(*l);
+                    named(&mut self.referenced, *l);
                 }
-                (_, Args::L(l) | Args::KL(_, l)) => {
-                    self.referenced.insert(*l);
+                (op, Args::L(l)) if wide::direct_jump(*op) => {
+                    self.referenced.entry(*l).or_insert(false);
+                    if defined_at.contains_key(l) {
+                        back_edges.note(&m.instrs, i, *l);
+                    }
                 }
+                (_, Args::L(l) | Args::KL(_, l)) => named(&mut self.referenced, *l),
                 (_, Args::Swb { default, cases }) => {
                     switches = true;
-                    self.referenced.insert(*default);
-                    self.referenced.extend(cases.iter().map(|c| c.1));
+                    named(&mut self.referenced, *default);
+                    cases.iter().for_each(|c| named(&mut self.referenced, c.1));
                 }
                 (_, Args::Swl { default, labels }) => {
                     switches = true;
-                    self.referenced.insert(*default);
-                    self.referenced.extend(labels.iter().copied());
+                    named(&mut self.referenced, *default);
+                    labels.iter().for_each(|&l| named(&mut self.referenced, l));
                 }
                 (_, Args::Global { pairs, .. }) => {
-                    self.referenced.extend(pairs.iter().map(|p| p.1));
+                    pairs.iter().for_each(|p| named(&mut self.referenced, p.1));
                 }
                 _ => {}
             }
@@ -482,7 +491,7 @@ impl<'a> Compiler<'a> {
             }
         }
         self.live = live::live_in(&m.instrs, &defined_at);
-        self.mw_at = wide::loop_constants(&m.instrs, &defined_at);
+        self.mw_at = back_edges.loop_constants(&self.referenced);
         self.mw = None;
         self.defined_at = defined_at;
         self.reset_regs();

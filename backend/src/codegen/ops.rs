@@ -24,7 +24,7 @@ impl Compiler<'_> {
     pub(super) fn instruction(&mut self, mi: usize, ins: &Instr, i: usize) -> Result<(), String> {
         match (ins.op, &ins.args) {
             // Directives: labels place code; data was laid out by the loader.
-            (Op::Lab, Args::L(l)) if !self.referenced.contains(l) => {
+            (Op::Lab, Args::L(l)) if !self.referenced.contains_key(l) => {
                 // Reached only by falling through: not a block boundary.
                 let dl = self.label(*l)?;
                 a64!(self.ops ; =>dl);

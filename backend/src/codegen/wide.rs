@@ -16,7 +16,7 @@
 //! MW is forgotten after a call (the callee may use it), at every other
 //! label and where the flow ends; host calls keep it (x25 is callee-saved).
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet};
+use rustc_hash::FxHashMap as HashMap;
 use sial::{Args, Instr, Op};
 
 use super::asm::load_imm;
@@ -24,7 +24,7 @@ use super::Compiler;
 use crate::abi::MW;
 
 /// The jumps whose every edge the compiler can make leave a constant in MW.
-fn direct_jump(op: Op) -> bool {
+pub fn direct_jump(op: Op) -> bool {
     use Op::*;
     matches!(
         op,
@@ -61,58 +61,47 @@ fn needs_mw(k: i64) -> bool {
     !(0..=31).contains(&k)
 }
 
-/// The loop heads of a module whose back edge compares with a wide
-/// constant: label -> that constant. `defined_at` gives each code label's
-/// index in `instrs`.
-pub fn loop_constants(instrs: &[Instr], defined_at: &HashMap<u32, usize>) -> HashMap<u32, i64> {
-    let mut other: FxHashSet<u32> = FxHashSet::default();
-    let mut wanted: HashMap<u32, Option<i64>> = HashMap::default();
-    for (i, ins) in instrs.iter().enumerate() {
-        match (&ins.args, ins.op) {
-            (_, Op::Lab) => {}
-            (Args::L(l), op) if direct_jump(op) => {
-                let relation = matches!(
-                    op,
-                    Op::Jeq | Op::Jne | Op::Jls | Op::Jgr | Op::Jle | Op::Jge
-                );
-                let backward = defined_at.get(l).is_some_and(|&d| d <= i);
-                if !(relation && backward) {
-                    continue;
-                }
-                let k = match i.checked_sub(1).map(|p| (&instrs[p].op, &instrs[p].args)) {
-                    Some((Op::Atbl | Op::L, Args::K(k))) => Some(*k),
-                    Some((Op::Lm, Args::K(k))) => Some(k.wrapping_neg()),
-                    _ => None,
-                };
-                let Some(k) = k.filter(|&k| needs_mw(k)) else {
-                    continue;
-                };
-                // Two back edges with different constants: neither.
-                let e = wanted.entry(*l).or_insert(Some(k));
-                if *e != Some(k) {
-                    *e = None;
-                }
+/// The backward relation jumps of a module closed by a wide constant, found
+/// while the compiler's first pass reads the module ([`BackEdges::note`]).
+#[derive(Default)]
+pub struct BackEdges {
+    /// (label, its constant; None once two back edges disagree). Few, so a Vec.
+    wanted: Vec<(u32, Option<i64>)>,
+}
+
+impl BackEdges {
+    /// Instruction `i` is a direct jump to `l`, which is defined before it.
+    pub fn note(&mut self, instrs: &[Instr], i: usize, l: u32) {
+        if !matches!(
+            instrs[i].op,
+            Op::Jeq | Op::Jne | Op::Jls | Op::Jgr | Op::Jle | Op::Jge
+        ) {
+            return;
+        }
+        let k = match i.checked_sub(1).map(|p| (instrs[p].op, &instrs[p].args)) {
+            Some((Op::Atbl | Op::L, Args::K(k))) => *k,
+            Some((Op::Lm, Args::K(k))) => k.wrapping_neg(),
+            _ => return,
+        };
+        if needs_mw(k) {
+            match self.wanted.iter_mut().find(|w| w.0 == l) {
+                Some(w) if w.1 != Some(k) => w.1 = None,
+                Some(_) => {}
+                None => self.wanted.push((l, Some(k))),
             }
-            (Args::L(l) | Args::KL(_, l), _) => {
-                other.insert(*l);
-            }
-            (Args::Swb { default, cases }, _) => {
-                other.insert(*default);
-                other.extend(cases.iter().map(|c| c.1));
-            }
-            (Args::Swl { default, labels }, _) => {
-                other.insert(*default);
-                other.extend(labels.iter().copied());
-            }
-            (Args::Global { pairs, .. }, _) => other.extend(pairs.iter().map(|p| p.1)),
-            _ => {}
         }
     }
-    wanted
-        .into_iter()
-        .filter_map(|(l, k)| Some((l, k?)))
-        .filter(|(l, _)| !other.contains(l))
-        .collect()
+
+    /// The loop heads whose every edge can leave their constant in MW
+    /// (label -> constant): `named` tells, for each label some instruction
+    /// names, whether anything but a direct jump names it.
+    pub fn loop_constants(self, named: &HashMap<u32, bool>) -> HashMap<u32, i64> {
+        self.wanted
+            .into_iter()
+            .filter_map(|(l, k)| Some((l, k?)))
+            .filter(|(l, _)| named.get(l) == Some(&false))
+            .collect()
+    }
 }
 
 impl Compiler<'_> {
@@ -158,15 +147,35 @@ mod tests {
             .instrs
     }
 
+    /// What the compiler's first pass finds (the same classification).
     fn heads(text: &str) -> HashMap<u32, i64> {
         let instrs = program(text);
-        let mut defined_at = HashMap::default();
+        let mut defined = HashMap::default();
+        let mut named: HashMap<u32, bool> = HashMap::default();
+        let mut back = BackEdges::default();
         for (i, ins) in instrs.iter().enumerate() {
-            if let (Op::Lab, Args::L(l)) = (ins.op, &ins.args) {
-                defined_at.insert(*l, i);
+            match (ins.op, &ins.args) {
+                (Op::Lab, Args::L(l)) => {
+                    defined.insert(*l, i);
+                }
+                (op, Args::L(l)) if direct_jump(op) => {
+                    named.entry(*l).or_insert(false);
+                    if defined.contains_key(l) {
+                        back.note(&instrs, i, *l);
+                    }
+                }
+                (_, Args::L(l)) => {
+                    named.insert(*l, true);
+                }
+                (_, Args::Swl { default, labels }) => {
+                    for l in labels.iter().chain([default]) {
+                        named.insert(*l, true);
+                    }
+                }
+                _ => {}
             }
         }
-        loop_constants(&instrs, &defined_at)
+        back.loop_constants(&named)
     }
 
     #[test]
