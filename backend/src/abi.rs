@@ -70,10 +70,14 @@ pub enum Slot {
     Exit = 5,
     /// The host's context pointer (passed in x7 to Lib and Sys).
     Context = 6,
+    /// The host's hidden result2 variable (runtime.md s.7.3), which the
+    /// generated code's own muldiv writes: Lib and Sys read it on entry and
+    /// write it back on return. A data slot, not an entry.
+    HostR2 = 7,
 }
 
 /// Number of slots.
-pub const SLOTS: usize = 7;
+pub const SLOTS: usize = 8;
 
 impl Slot {
     /// Byte offset from ST.
@@ -90,6 +94,7 @@ impl Slot {
         Slot::Fault,
         Slot::Exit,
         Slot::Context,
+        Slot::HostR2,
     ];
 }
 

@@ -205,7 +205,8 @@ mod emu {
     use crate::cintcode::translate::translate_fragment;
     use crate::cintcode::{Host, COUNT_ON_SLOT};
     use crate::exec::emulator::{
-        data_pages_not_executable, map_memory, watch_wild_accesses, xreg, GuestMemory, PAGE,
+        data_pages_not_executable, map_memory, watch_wild_accesses, xreg, GuestMemory, WildHooks,
+        PAGE,
     };
 
     /// Room after the translation for code translated at run time.
@@ -358,7 +359,7 @@ mod emu {
         counter: Option<unicorn_engine::UcHookId>,
         /// The wild-access hook and the first address it covers (the end
         /// of BCPL memory): see `exec::emulator::watch_wild_accesses`.
-        wild: Option<(unicorn_engine::UcHookId, u64)>,
+        wild: WildHooks,
     }
 
     impl Emulator {
@@ -461,7 +462,7 @@ mod emu {
             unsafe { map_memory(&mut self.uc, ptr, exact, PAGE) }
                 .map_err(|x| e("map memory", x))?;
             self.uc.get_data_mut().mem_end = mem_size;
-            watch_wild_accesses(&mut self.uc, &mut self.wild, mem_size)
+            watch_wild_accesses(&mut self.uc, &mut self.wild, mem_size, None)
                 .map_err(|x| e("hook wild accesses", x))?;
             for n in 0..=30u8 {
                 self.uc

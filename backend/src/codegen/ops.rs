@@ -543,13 +543,28 @@ impl Compiler<'_> {
                 );
             }
             (Op::Mdiv, _) => {
-                // s.6.4: A := muldiv(P!3, P!4, P!5); result2 := remainder; return.
+                // s.6.4: A := muldiv(P!3, P!4, P!5); result2 := remainder;
+                // return. A product that fits in 64 bits is divided here;
+                // a wider one goes to the host's 128-bit division.
+                let wide = self.ops.new_dynamic_label();
+                let r2 = Slot::HostR2.offset();
                 a64!(self.ops
                     ; ldr x0, [X(P), #24]
                     ; ldp x1, x2, [X(P), #32]
+                    ; mul X(T0), x0, x1
+                    ; smulh X(T1), x0, x1
+                    ; cmp X(T1), X(T0), asr #63
+                    ; b.ne =>wide
+                );
+                self.muldiv_64(T0, 2);
+                a64!(self.ops
+                    ; ldp X(P), x30, [X(P)]
+                    ; ret
+                    ; =>wide
                 );
                 host_call(&mut self.ops, Slot::Muldiv.offset());
                 a64!(self.ops
+                    ; str x1, [X(ST), #r2]
                     ; str x1, [X(G), #80]
                     ; ldp X(P), x30, [X(P)]
                     ; ret
@@ -560,17 +575,32 @@ impl Compiler<'_> {
                 // x6 = this instruction's address, for the location of a
                 // stop raised by the host (native executors have no hook
                 // that sees the pc).
+                // sys(Sys_muldiv, a, b, c) (runtime.md s.6.5: the wrapping
+                // 64-bit product) is computed here, without the host.
                 let ctx = Slot::Context.offset();
+                let (host, done) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+                let sys_muldiv = runtime::sys::SYS_MULDIV as u32;
                 a64!(self.ops
+                    ; ldr x0, [X(P), #24]
+                    ; cmp XSP(A), #sys_muldiv
+                    ; b.ne =>host
+                    ; ldp X(T0), X(T1), [X(P), #32]
+                    ; ldr X(T2), [X(P), #48]
+                    ; mul X(T0), X(T0), X(T1)
+                );
+                self.muldiv_64(T0, T2);
+                a64!(self.ops
+                    ; b =>done
+                    ; =>host
                     ; site:
                     ; adr x6, <site
-                    ; ldr x0, [X(P), #24]
                     ; ldp x1, x2, [X(P), #32]
                     ; ldp x3, x4, [X(P), #48]
                     ; lsr x5, X(P), #3
                     ; ldr x7, [X(ST), #ctx]
                 );
                 host_call(&mut self.ops, Slot::Sys.offset());
+                a64!(self.ops ; =>done);
             }
 
             // s.3.7, s.8 floating point
@@ -872,6 +902,22 @@ impl Compiler<'_> {
                 ; msub X(dst), X(T0), X(d), X(n)
             );
         }
+    }
+
+    /// The 64-bit part of muldiv and sys(Sys_muldiv) (runtime.md s.6.5):
+    /// A := `product` ÷ `divisor` (a divisor of 0 counts as 1; MIN ÷ -1
+    /// wraps), B := the remainder, which also goes to result2 (G!10) and to
+    /// the host's hidden result2 (s.7.3).
+    fn muldiv_64(&mut self, product: u8, divisor: u8) {
+        let r2 = Slot::HostR2.offset();
+        a64!(self.ops
+            ; cmp XSP(divisor), #0
+            ; csinc X(T2), X(divisor), xzr, ne
+            ; sdiv x0, X(product), X(T2)
+            ; msub x1, x0, X(T2), X(product)
+            ; str x1, [X(ST), #r2]
+            ; str x1, [X(G), #80]
+        );
     }
 
     /// d16 := d16 op d17.

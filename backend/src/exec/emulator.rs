@@ -55,12 +55,25 @@ const STACK_SIZE: u64 = 1 << 20;
 /// most of their time refilling the TLB.
 pub(crate) const PAGE: u64 = 65536;
 
-#[derive(Default)]
 struct EmuData {
     run: Option<RunState>,
     /// One past the last byte of BCPL memory in this run (see
     /// [`Emulator::new`]'s TLB hook).
     mem_end: u64,
+    /// The context block, mapped at [`CTX_ADDR`] from this buffer so that
+    /// host entries read and write its HostR2 slot without a call into
+    /// Unicorn.
+    ctx: Box<[u64]>,
+}
+
+impl Default for EmuData {
+    fn default() -> Self {
+        EmuData {
+            run: None,
+            mem_end: 0,
+            ctx: vec![0; (PAGE / 8) as usize].into_boxed_slice(),
+        }
+    }
 }
 
 impl GuestMemory for EmuData {
@@ -73,6 +86,10 @@ impl GuestMemory for EmuData {
             run.bad_address = Some(addr);
         }
     }
+
+    fn written_page(&self, addr: u64) -> bool {
+        addr & !(PAGE - 1) == CTX_ADDR
+    }
 }
 
 /// What the memory hooks of an emulator (this one and the Cintcode
@@ -81,10 +98,16 @@ impl GuestMemory for EmuData {
 pub(crate) trait GuestMemory {
     fn mem_end(&self) -> u64;
     fn bad_address(&mut self, addr: u64);
+    /// Whether `addr` is in a page above BCPL memory that the generated code
+    /// stores to (it enters the TLB as data, like BCPL memory).
+    fn written_page(&self, _addr: u64) -> bool {
+        false
+    }
 }
 
 /// Install the TLB hook under which BCPL memory (below
-/// [`GuestMemory::mem_end`]) enters the TLB without execute permission.
+/// [`GuestMemory::mem_end`]) and the pages of [`GuestMemory::written_page`]
+/// enter the TLB without execute permission.
 /// Guest virtual = physical, but with the default (CPU) TLB the MMU is off
 /// and every page is executable, and Unicorn never marks the TLB entry of
 /// an executable page dirty: every store to BCPL memory then took the slow
@@ -97,7 +120,8 @@ pub(crate) fn data_pages_not_executable<D: GuestMemory>(
 ) -> Result<(), unicorn_engine::uc_error> {
     uc.ctl_set_tlb_type(TlbType::VIRTUAL)?;
     uc.add_tlb_hook(1, 0, |uc, addr, kind| {
-        let data = addr < uc.get_data().mem_end() && kind != MemType::FETCH;
+        let d = uc.get_data();
+        let data = (addr < d.mem_end() || d.written_page(addr)) && kind != MemType::FETCH;
         Some(TlbEntry {
             paddr: addr,
             perms: if data {
@@ -110,36 +134,50 @@ pub(crate) fn data_pages_not_executable<D: GuestMemory>(
     Ok(())
 }
 
-/// Record the address of unmapped and protected accesses, with a hook over
-/// the addresses from `from` (the end of BCPL memory) up; `wild` is the
-/// hook installed so far and the address it starts at. The hook must not
-/// cover BCPL memory itself: Unicorn keeps every page that a memory hook
-/// covers "not dirty", so each store there would leave the translated code
-/// for its slow path (`store_helper`/`notdirty_write`, with a
-/// memory-region lookup per store). BCPL memory is mapped from address 0,
-/// so no wild access can fall below `from`.
+/// The hooks of [`watch_wild_accesses`] installed so far, and the address
+/// they start at.
+pub(crate) type WildHooks = Option<(Vec<unicorn_engine::UcHookId>, u64)>;
+
+/// Record the address of unmapped and protected accesses, with hooks over
+/// the addresses from `from` (the end of BCPL memory) up, except the page at
+/// `writable` (a page the generated code writes). A hook must not cover BCPL
+/// memory itself, nor a page the code stores to: Unicorn keeps every page
+/// that a memory hook covers "not dirty", so each store there would leave
+/// the translated code for its slow path (`store_helper`/`notdirty_write`,
+/// with a memory-region lookup per store). BCPL memory is mapped from
+/// address 0, so no wild access can fall below `from`.
 pub(crate) fn watch_wild_accesses<D: GuestMemory>(
     uc: &mut Unicorn<'static, D>,
-    wild: &mut Option<(unicorn_engine::UcHookId, u64)>,
+    wild: &mut WildHooks,
     from: u64,
+    writable: Option<u64>,
 ) -> Result<(), unicorn_engine::uc_error> {
-    if let Some((id, at)) = *wild {
+    if let Some((ids, at)) = wild.take() {
         if at == from {
+            *wild = Some((ids, at));
             return Ok(());
         }
-        uc.remove_hook(id)?;
-        *wild = None;
+        for id in ids {
+            uc.remove_hook(id)?;
+        }
     }
-    let id = uc.add_mem_hook(
-        HookType::MEM_UNMAPPED | HookType::MEM_PROT,
-        from,
-        u64::MAX,
-        |uc, _t: MemType, addr, _size, _v| {
-            uc.get_data_mut().bad_address(addr);
-            false
-        },
-    )?;
-    *wild = Some((id, from));
+    let ranges = match writable {
+        Some(page) if page > from => vec![(from, page - 1), (page + PAGE, u64::MAX)],
+        _ => vec![(from, u64::MAX)],
+    };
+    let mut ids = Vec::with_capacity(ranges.len());
+    for (begin, end) in ranges {
+        ids.push(uc.add_mem_hook(
+            HookType::MEM_UNMAPPED | HookType::MEM_PROT,
+            begin,
+            end,
+            |uc, _t: MemType, addr, _size, _v| {
+                uc.get_data_mut().bad_address(addr);
+                false
+            },
+        )?);
+    }
+    *wild = Some((ids, from));
     Ok(())
 }
 
@@ -226,7 +264,7 @@ pub struct Emulator {
     counter: Option<unicorn_engine::UcHookId>,
     /// The hook that records the address of a wild access, and the first
     /// address it covers: the end of BCPL memory (see [`Emulator::run`]).
-    wild: Option<(unicorn_engine::UcHookId, u64)>,
+    wild: WildHooks,
 }
 
 /// Unicorn's register for machine register x`n` (0..=30); shared with the
@@ -286,20 +324,18 @@ impl Emulator {
         let page: Vec<u8> = ret.iter().copied().cycle().take(PAGE as usize).collect();
         uc.mem_write(HOST_ADDR, &page)
             .map_err(|x| e("write host page", x))?;
-        uc.mem_map(CTX_ADDR, PAGE, Prot::READ)
+        let ctx = &mut uc.get_data_mut().ctx;
+        for s in Slot::ALL {
+            ctx[s as usize] = match s {
+                Slot::Context | Slot::HostR2 => 0,
+                s => HOST_ADDR + 4 * s as u64,
+            };
+        }
+        let ctx_ptr = ctx.as_mut_ptr();
+        // SAFETY: the buffer is PAGE bytes, owned by the emulator's data,
+        // which lives (and does not move its heap buffer) as long as `uc`.
+        unsafe { uc.mem_map_ptr(CTX_ADDR, PAGE, Prot::READ | Prot::WRITE, ctx_ptr.cast()) }
             .map_err(|x| e("map context", x))?;
-        let ctx: Vec<u8> = Slot::ALL
-            .iter()
-            .flat_map(|s| {
-                match s {
-                    Slot::Context => 0u64,
-                    s => HOST_ADDR + 4 * *s as u64,
-                }
-                .to_le_bytes()
-            })
-            .collect();
-        uc.mem_write(CTX_ADDR, &ctx)
-            .map_err(|x| e("write context", x))?;
         uc.mem_map(STACK_ADDR, STACK_SIZE, Prot::READ | Prot::WRITE)
             .map_err(|x| e("map stack", x))?;
         uc.add_code_hook(HOST_ADDR, HOST_ADDR + 4 * SLOTS as u64 - 1, host_hook)
@@ -391,7 +427,7 @@ impl Emulator {
             self.mem_mapped = Some((ptr as usize, exact));
         }
         self.uc.get_data_mut().mem_end = mem_size;
-        watch_wild_accesses(&mut self.uc, &mut self.wild, mem_size)
+        watch_wild_accesses(&mut self.uc, &mut self.wild, mem_size, Some(CTX_ADDR))
             .map_err(|x| e("hook wild accesses", x))?;
         for n in 0..=30u8 {
             self.uc
@@ -409,7 +445,9 @@ impl Emulator {
         self.uc
             .reg_write(xreg(abi::ST), CTX_ADDR)
             .map_err(|x| e("st", x))?;
-        self.uc.get_data_mut().run = Some(state);
+        let data = self.uc.get_data_mut();
+        data.ctx[Slot::HostR2 as usize] = state.rt.host_r2 as u64;
+        data.run = Some(state);
         match (counting, self.counter) {
             (true, None) => {
                 let id = self
@@ -527,10 +565,14 @@ fn host_hook(uc: &mut Unicorn<'_, EmuData>, addr: u64, _size: u32) {
         Some(Slot::Exit) => x[0] = reg(uc, 0),
         _ => {}
     }
-    let Some(run) = uc.get_data_mut().run.as_mut() else {
+    let data = uc.get_data_mut();
+    let Some(run) = data.run.as_mut() else {
         let _ = uc.emu_stop();
         return;
     };
+    // The hidden result2 lives in the context block while code runs.
+    let host_r2 = &mut data.ctx[Slot::HostR2 as usize];
+    run.rt.host_r2 = *host_r2 as i64;
     let mut stop = None;
     // At most two registers to write back.
     let mut write: [Option<(R, u64)>; 2] = [None, None];
@@ -599,6 +641,7 @@ fn host_hook(uc: &mut Unicorn<'_, EmuData>, addr: u64, _size: u32) {
             })
         }
     }
+    *host_r2 = run.rt.host_r2 as u64;
     let stopped = stop.is_some();
     if stopped {
         run.stop = stop;

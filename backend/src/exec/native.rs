@@ -136,10 +136,14 @@ extern "C" fn host_lib(
     _a5: i64,
     np: i64,
     index: i64,
-    _ctx: i64,
+    ctx: i64,
 ) -> i64 {
     let st = child().state.as_mut().expect("state");
-    match library::call(index as usize, &mut st.rt, &mut st.mem, Frame { np }) {
+    let host_r2 = host_r2(ctx);
+    st.rt.host_r2 = *host_r2;
+    let result = library::call(index as usize, &mut st.rt, &mut st.mem, Frame { np });
+    *host_r2 = st.rt.host_r2;
+    match result {
         Ok(v) if !st.rt.out.overflowed => v,
         Ok(_) => stop_child(HostStop::Library {
             stop: Stop::OutputLimit,
@@ -152,6 +156,15 @@ extern "C" fn host_lib(
     }
 }
 
+/// The hidden result2 variable (runtime.md s.7.3): while code runs it is
+/// the context block's HostR2 slot (the generated muldiv writes it); `ctx`
+/// is the block's address (its Context slot, passed in x7).
+fn host_r2(ctx: i64) -> &'static mut i64 {
+    // SAFETY: `ctx` is the context array of `run_child`, which lives until
+    // the child exits, and only this thread touches it between calls.
+    unsafe { &mut *(ctx as *mut i64).add(Slot::HostR2 as usize) }
+}
+
 extern "C" fn host_sys(
     _op: i64,
     _a1: i64,
@@ -160,11 +173,15 @@ extern "C" fn host_sys(
     _a4: i64,
     p: i64,
     site: i64,
-    _ctx: i64,
+    ctx: i64,
 ) -> i64 {
     let st = child().state.as_mut().expect("state");
     let call = site as u64;
-    match sys::sys(&mut st.rt, &mut st.mem, Frame { np: p }) {
+    let host_r2 = host_r2(ctx);
+    st.rt.host_r2 = *host_r2;
+    let result = sys::sys(&mut st.rt, &mut st.mem, Frame { np: p });
+    *host_r2 = st.rt.host_r2;
+    match result {
         Ok(v) if !st.rt.out.overflowed => v,
         Ok(_) => stop_child(HostStop::Library {
             stop: Stop::OutputLimit,
@@ -412,6 +429,7 @@ fn run_child(
     ctx[Slot::Fmod as usize] = host_fmod as *const () as u64;
     ctx[Slot::Fault as usize] = host_fault as *const () as u64;
     ctx[Slot::Exit as usize] = host_exit as *const () as u64;
+    ctx[Slot::Context as usize] = ctx.as_ptr() as u64;
     let child_state = Box::new(Child {
         state: Some(state),
         layout,
