@@ -2,6 +2,7 @@
 //! guidance of s.12.2). One arm per opcode; register names are those of
 //! `abi` (A = x0, B = x1, C = x2, R = x3, P = x29, G = x28).
 
+use dynasmrt::aarch64::encode_logical_immediate_64bit;
 use dynasmrt::{DynasmApi, DynasmLabelApi};
 use sial::{Args, Instr, Op};
 
@@ -345,6 +346,22 @@ impl Compiler<'_> {
                     add_imm(&mut self.ops, d, b, k);
                 }
             }
+            (op @ (Op::And | Op::Or | Op::Xor), _)
+                if self.a_pending
+                    && self
+                        .known_a
+                        .is_some_and(|k| encode_logical_immediate_64bit(k as u64).is_some()) =>
+            {
+                // A constant that is a logical immediate.
+                let k = self.known_a.expect("a pending A has a value") as u64;
+                let b = self.rb;
+                let d = self.fresh_a();
+                match op {
+                    Op::And => a64!(self.ops ; and XSP(d), X(b), #k),
+                    Op::Or => a64!(self.ops ; orr XSP(d), X(b), #k),
+                    _ => a64!(self.ops ; eor XSP(d), X(b), #k),
+                }
+            }
             (Op::Add | Op::Sub | Op::Xsub | Op::And | Op::Or | Op::Xor, _) => {
                 let (a, b) = (self.a(), self.rb);
                 let d = self.fresh_a();
@@ -392,7 +409,15 @@ impl Compiler<'_> {
             (op @ (Op::Lsh | Op::Rsh), _) => {
                 let left = op == Op::Lsh;
                 let known = self.known_a;
-                let (a, b) = (self.a(), self.rb);
+                let plain = !self.mutated(Mutation::ShiftModulo64)
+                    && (left || !self.mutated(Mutation::ArithmeticRsh));
+                // A constant count is an immediate: no need to load it.
+                let a = if plain && known.is_some() {
+                    self.ra
+                } else {
+                    self.a()
+                };
+                let b = self.rb;
                 let d = self.fresh_a();
                 if self.mutated(Mutation::ShiftModulo64) {
                     if left {
@@ -410,6 +435,16 @@ impl Compiler<'_> {
             }
 
             // s.3.5 register moves
+            (Op::Xch, _) if !self.mutated(Mutation::XchLosesC) => {
+                // A <-> B by renaming the registers (a B of 0 in xzr first
+                // gets a register of its own, as A may be used as a base).
+                let b = self.b_reg();
+                let a = self.a();
+                self.ra = b;
+                self.rb = a;
+                self.known_a = None;
+                self.a_local = None;
+            }
             (Op::Atb, _) => self.b_takes_a(),
             (Op::Bta, _) if self.rb == XZR => self.pending_a(0),
             (Op::Bta, _) => {
@@ -425,6 +460,15 @@ impl Compiler<'_> {
             (Op::Btc, _) => {
                 let b = self.rb;
                 a64!(self.ops ; mov X(C), X(b));
+            }
+            (Op::Atblp, Args::P(n))
+                if self.a_local == Some(*n)
+                    && !self.a_pending
+                    && !self.mutated(Mutation::FrameOffsetOffByOne) =>
+            {
+                // A holds P!n already: B := A, and A (the same value) shares
+                // its register.
+                self.b_takes_a();
             }
             (Op::Atblp | Op::Atblg, Args::P(n) | Args::G(n)) => {
                 let base = if ins.op == Op::Atblp { P } else { G };
@@ -515,8 +559,7 @@ impl Compiler<'_> {
                 a64!(self.ops ; strb W(C), [X(T0)]);
             }
 
-            // s.3.5 register moves
-            // s.3.5 register moves
+            // s.3.5 register moves (xch here only for its mutant)
             (Op::Xch, _) => {
                 if self.mutated(Mutation::XchLosesC) {
                     a64!(self.ops ; mov X(C), X(A) ; mov X(A), X(B) ; mov X(B), X(C));
