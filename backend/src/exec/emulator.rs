@@ -9,16 +9,21 @@
 //! * a page of `ret` instructions at [`HOST_ADDR`]: one per host entry
 //!   ([`Slot`]); a code hook on that page runs the host function, and the
 //!   `ret` returns to the generated code;
-//! * the context block (ST) at [`CTX_ADDR`] and a machine stack for `sp`.
+//! * the context block (ST) at [`CTX_ADDR`], mapped from a host buffer:
+//!   host entry addresses, and the host's hidden result2 (HostR2), which the
+//!   generated muldiv writes and the host entries read and write back;
+//! * a machine stack for `sp`.
 //!
 //! One emulator per worker thread (creating one costs ~0.35 ms; reusing
 //! ~15 µs): [`with_emulator`]. Every run writes new code, so each run
 //! flushes the translation cache.
 //!
 //! What keeps the emulated code fast (measured with `perf`, see issue 12):
-//! * no hook covers BCPL memory: the wild-access hook starts where BCPL
-//!   memory ends ([`Emulator::run`]), since Unicorn sends every store to a
-//!   page that a memory hook covers through its slow path;
+//! * no hook covers BCPL memory or the context block: the wild-access hooks
+//!   start where BCPL memory ends and skip the context page
+//!   ([`Emulator::run`]), since Unicorn sends every store to a page that a
+//!   memory hook covers, or that is executable in the TLB, through its slow
+//!   path;
 //! * no Unicorn instruction count (it is a code hook on every instruction):
 //!   the step budget is the generated code's own, and a wall-clock timeout
 //!   is the safety net;
