@@ -127,8 +127,9 @@ fn table() -> &'static [u8; 256] {
     })
 }
 
-/// Jumps to a code label `Ln` (integer and float, conditional or not).
-fn is_label_jump(op: Op) -> bool {
+/// Jumps to a code label `Ln` (integer and float, conditional or not):
+/// the direct jumps, every edge of which the compiler emits itself.
+pub(super) fn is_label_jump(op: Op) -> bool {
     use Op::*;
     matches!(
         op,

@@ -448,7 +448,7 @@ impl<'a> Compiler<'a> {
                     self.loop_heads.insert(*l);
                     named(&mut self.referenced, *l);
                 }
-                (op, Args::L(l)) if wide::direct_jump(*op) => {
+                (op, Args::L(l)) if live::is_label_jump(*op) => {
                     self.referenced.entry(*l).or_insert(false);
                     if defined_at.contains_key(l) {
                         back_edges.note(&m.instrs, i, *l);

@@ -23,38 +23,6 @@ use super::asm::load_imm;
 use super::Compiler;
 use crate::abi::MW;
 
-/// The jumps whose every edge the compiler can make leave a constant in MW.
-pub fn direct_jump(op: Op) -> bool {
-    use Op::*;
-    matches!(
-        op,
-        J | Jeq
-            | Jne
-            | Jls
-            | Jgr
-            | Jle
-            | Jge
-            | Jeq0
-            | Jne0
-            | Jls0
-            | Jgr0
-            | Jle0
-            | Jge0
-            | Jfeq
-            | Jfne
-            | Jfls
-            | Jfgr
-            | Jfle
-            | Jfge
-            | Jfeq0
-            | Jfne0
-            | Jfls0
-            | Jfgr0
-            | Jfle0
-            | Jfge0
-    )
-}
-
 /// Whether `k` needs MW in a comparison at a back edge (`ccmp` takes an
 /// immediate of 0..=31 only).
 fn needs_mw(k: i64) -> bool {
@@ -138,6 +106,7 @@ impl Compiler<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codegen::live::is_label_jump;
 
     fn program(text: &str) -> Vec<Instr> {
         sial::parse_readable(text, "t")
@@ -158,7 +127,7 @@ mod tests {
                 (Op::Lab, Args::L(l)) => {
                     defined.insert(*l, i);
                 }
-                (op, Args::L(l)) if direct_jump(op) => {
+                (op, Args::L(l)) if is_label_jump(op) => {
                     named.entry(*l).or_insert(false);
                     if defined.contains_key(l) {
                         back.note(&instrs, i, *l);
