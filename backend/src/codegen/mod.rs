@@ -428,9 +428,6 @@ impl<'a> Compiler<'a> {
         self.referenced.clear();
         let mut switches = false;
         let mut back_edges = wide::BackEdges::default();
-        let named = |referenced: &mut HashMap<u32, bool>, l: u32| {
-            referenced.insert(l, true);
-        };
         for (i, ins) in m.instrs.iter().enumerate() {
             match (&ins.op, &ins.args) {
                 (Op::Lab, Args::L(l)) => {
@@ -446,7 +443,7 @@ impl<'a> Compiler<'a> {
                     // A label whose address is taken may be the target of a
                     // `goto` loop.
                     self.loop_heads.insert(*l);
-                    named(&mut self.referenced, *l);
+                    self.referenced.insert(*l, true);
                 }
                 (op, Args::L(l)) if live::is_label_jump(*op) => {
                     self.referenced.entry(*l).or_insert(false);
@@ -454,19 +451,21 @@ impl<'a> Compiler<'a> {
                         back_edges.note(&m.instrs, i, *l);
                     }
                 }
-                (_, Args::L(l) | Args::KL(_, l)) => named(&mut self.referenced, *l),
+                (_, Args::L(l) | Args::KL(_, l)) => {
+                    self.referenced.insert(*l, true);
+                }
                 (_, Args::Swb { default, cases }) => {
                     switches = true;
-                    named(&mut self.referenced, *default);
-                    cases.iter().for_each(|c| named(&mut self.referenced, c.1));
+                    self.referenced.insert(*default, true);
+                    self.referenced.extend(cases.iter().map(|c| (c.1, true)));
                 }
                 (_, Args::Swl { default, labels }) => {
                     switches = true;
-                    named(&mut self.referenced, *default);
-                    labels.iter().for_each(|&l| named(&mut self.referenced, l));
+                    self.referenced.insert(*default, true);
+                    self.referenced.extend(labels.iter().map(|&l| (l, true)));
                 }
                 (_, Args::Global { pairs, .. }) => {
-                    pairs.iter().for_each(|p| named(&mut self.referenced, p.1));
+                    self.referenced.extend(pairs.iter().map(|p| (p.1, true)));
                 }
                 _ => {}
             }
