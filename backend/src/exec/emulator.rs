@@ -5,7 +5,8 @@
 //!   interpreter's (same layout, same getvec results). It is the runtime's
 //!   own [`Memory`] buffer, mapped with `mem_map_ptr`: host functions and
 //!   emulated code see the same words with no copying;
-//! * the code at [`CODE_ADDR`] (read/execute only);
+//! * the code at [`CODE_ADDR`] (read/execute only), mapped from a host
+//!   buffer that each run's code is copied into;
 //! * a page of `ret` instructions at [`HOST_ADDR`]: one per host entry
 //!   ([`Slot`]); a code hook on that page runs the host function, and the
 //!   `ret` returns to the generated code;
@@ -28,9 +29,28 @@
 //!   the step budget is the generated code's own, and a wall-clock timeout
 //!   is the safety net;
 //! * the only code hook is on the host page, so only host calls leave the
-//!   translated code.
+//!   translated code;
+//! * 4 KiB pages and a TLB grown to hold all of BCPL memory
+//!   ([`Emulator::fit_tlb`]). Every `blr`/`ret` looks its target up in a
+//!   jump cache of 4,096 entries indexed by page and by address bits within
+//!   the page, 64 per page: with 64 KiB pages all the calls and returns of a
+//!   program fell into 64 entries and most lookups went to the slow hash
+//!   table (cobench, pidigs and nqsort ran 15-25% slower). Unicorn's TLB
+//!   starts at 256 entries and is resized only when it is flushed, by its
+//!   use since the last flush, so `fit_tlb` touches the pages and flushes
+//!   until it is large enough;
+//! * nothing flushes the TLB during the suite: code is copied into the
+//!   mapped host buffer, because `mem_write` to a read-only region flushes
+//!   the whole TLB (and then resizes it by the last run's use: primes after
+//!   two runs of cobench took twice as long);
+//! * the code, the host page and the context block sit at page numbers that
+//!   the TLB, once it holds BCPL memory twice over, indexes in its upper
+//!   half, where no page of BCPL memory lands: at index 0 each jump-cache
+//!   miss, which looks the code page up, evicted the globals' page.
 
 use std::cell::RefCell;
+
+use dynasmrt::DynasmLabelApi;
 
 use runtime::library;
 use runtime::memory::Memory;
@@ -41,24 +61,31 @@ use unicorn_engine::{
 
 use super::{EmuEnd, ErrorKind, HostStop, RunState};
 use crate::abi::{self, Slot, SLOTS};
+use crate::codegen::asm::a64;
 
-/// Guest address of the generated code.
-pub const CODE_ADDR: u64 = 0x1_0000_0000;
-/// Guest address of the host entry page. This page and the context block
-/// sit at page numbers whose index in Unicorn's direct-mapped TLB (the low
-/// bits) is not that of BCPL memory's first pages (globals, code, the
-/// program's data): each host call fetches from one and loads from the
-/// other, which would otherwise evict those pages' entries.
-pub const HOST_ADDR: u64 = 0x2_00cb_0000;
+/// Guest address of the generated code. Its page number ends in the bits
+/// 0x7e00 (and the host page's and the context block's in 0x7ffb and
+/// 0x7ffc): Unicorn's TLB is direct-mapped by the low bits of the page
+/// number, and a TLB of 2^k entries that [`Emulator::fit_tlb`] grew to
+/// twice BCPL memory's pages puts these pages in its upper half, away
+/// from every page of BCPL memory, for 1,024 <= 2^k <= 32,768 (2 MiB of
+/// code before the code reaches the host page's index).
+pub const CODE_ADDR: u64 = 0x1_07e0_0000;
+/// Guest address of the host entry page.
+pub const HOST_ADDR: u64 = 0x2_07ff_b000;
 /// Guest address of the context block.
-pub const CTX_ADDR: u64 = 0x2_00cd_0000;
+pub const CTX_ADDR: u64 = 0x2_07ff_c000;
+/// Guest address of [`Emulator::fit_tlb`]'s loop, in the host page after
+/// the entries.
+const TOUCH_ADDR: u64 = HOST_ADDR + 0x800;
+/// The most pages [`Emulator::fit_tlb`] makes room for (128 MiB): 32,768
+/// entries of TLB, 1.5 MiB of host memory.
+const TLB_PAGES_MAX: u64 = 1 << 15;
 /// Guest machine stack (for `sp`, used only around host calls).
 pub const STACK_ADDR: u64 = 0x3_0000_0000;
 const STACK_SIZE: u64 = 1 << 20;
-/// Unicorn's page size. Each TLB entry covers a page: with 4 KiB pages,
-/// programs that spread over memory (cobench's 500 coroutine stacks) spent
-/// most of their time refilling the TLB.
-pub(crate) const PAGE: u64 = 65536;
+/// Unicorn's page size (see the module doc for why 4 KiB).
+pub(crate) const PAGE: u64 = 4096;
 
 struct EmuData {
     run: Option<RunState>,
@@ -252,7 +279,10 @@ pub(crate) unsafe fn map_memory<D: GuestMemory>(
 /// A reusable AArch64 emulator.
 pub struct Emulator {
     uc: Unicorn<'static, EmuData>,
-    code_mapped: u64,
+    /// The host buffer mapped at [`CODE_ADDR`] (empty before the first
+    /// run): each run copies its code here, which Unicorn does not see, so
+    /// the run flushes the translation cache itself.
+    code: Box<[u64]>,
     /// The host buffer mapped as BCPL memory at guest address 0 (its first
     /// word's address) and memory's exact size in bytes (see
     /// [`map_memory`]; the mapping covers it rounded up to a page). The
@@ -315,7 +345,55 @@ fn round_up(n: u64) -> u64 {
     n.div_ceil(PAGE) * PAGE
 }
 
+/// The loop [`Emulator::fit_tlb`] runs: load from x0, x0 + x1, ... (x2
+/// loads).
+fn touch_pages_loop() -> Vec<u8> {
+    let mut ops = crate::codegen::asm::Ops::new(TOUCH_ADDR as usize);
+    let top = ops.new_dynamic_label();
+    a64!(ops
+        ; =>top
+        ; ldr x3, [x0]
+        ; add x0, x0, x1
+        ; subs x2, x2, #1
+        ; b.ne =>top
+    );
+    ops.finalize()
+        .expect("a loop with one backward branch assembles")
+}
+
 impl Emulator {
+    /// Grow Unicorn's TLB to at least twice the first `pages` pages of
+    /// BCPL memory (at most [`TLB_PAGES_MAX`]), so that a run keeps them
+    /// all in it. The TLB is resized only when it is flushed: it doubles
+    /// when more than 70% of it was filled since the last flush, and it
+    /// shrinks to fit when less than 30% was filled over 100 ms. So this
+    /// touches pages and flushes, doubling from the smallest size; the two
+    /// last rounds touch every page, in case a shrink on the way left the
+    /// TLB behind the count. For 8 MiB of memory, about 9,000 page loads.
+    fn fit_tlb(&mut self, pages: u64) -> Result<(), unicorn_engine::uc_error> {
+        let pages = pages.min(TLB_PAGES_MAX);
+        let touch = |uc: &mut Unicorn<'static, EmuData>, n: u64| {
+            if n == 0 {
+                return Ok(());
+            }
+            uc.reg_write(R::X0, 0)?;
+            uc.reg_write(R::X1, PAGE)?;
+            uc.reg_write(R::X2, n)?;
+            uc.emu_start(TOUCH_ADDR, TOUCH_ADDR + 16, 0, 0)?;
+            uc.ctl_flush_tlb()
+        };
+        let mut size = 64;
+        self.uc.ctl_flush_tlb()?;
+        while size < 2 * pages {
+            touch(&mut self.uc, (size * 3 / 4 + 1).min(pages))?;
+            size *= 2;
+        }
+        for _ in 0..2 {
+            touch(&mut self.uc, pages)?;
+        }
+        Ok(())
+    }
+
     /// A new emulator with the fixed regions and hooks installed.
     pub fn new() -> Result<Emulator, String> {
         let e = |what: &str, err| format!("emulator: {what}: {err:?}");
@@ -328,6 +406,8 @@ impl Emulator {
         let ret: [u8; 4] = 0xd65f03c0u32.to_le_bytes();
         let page: Vec<u8> = ret.iter().copied().cycle().take(PAGE as usize).collect();
         uc.mem_write(HOST_ADDR, &page)
+            .map_err(|x| e("write host page", x))?;
+        uc.mem_write(TOUCH_ADDR, &touch_pages_loop())
             .map_err(|x| e("write host page", x))?;
         let ctx = &mut uc.get_data_mut().ctx;
         for s in Slot::ALL {
@@ -349,7 +429,7 @@ impl Emulator {
         data_pages_not_executable(&mut uc).map_err(|x| e("hook tlb", x))?;
         Ok(Emulator {
             uc,
-            code_mapped: 0,
+            code: Box::default(),
             mem_mapped: None,
             spare: None,
             counter: None,
@@ -394,21 +474,41 @@ impl Emulator {
         counting: bool,
     ) -> Result<(EmuEnd, RunState), String> {
         let e = |what: &str, err| format!("emulator: {what}: {err:?}");
+        // Mapping changes flush the TLB, which then needs growing again.
+        let mut remapped = false;
         let code_size = round_up(code.len() as u64).max(PAGE);
-        if code_size > self.code_mapped {
-            if self.code_mapped > 0 {
+        if code_size > self.code.len() as u64 * 8 {
+            if !self.code.is_empty() {
                 self.uc
-                    .mem_unmap(CODE_ADDR, self.code_mapped)
+                    .mem_unmap(CODE_ADDR, self.code.len() as u64 * 8)
                     .map_err(|x| e("unmap code", x))?;
+                self.code = Box::default();
             }
-            self.uc
-                .mem_map(CODE_ADDR, code_size, Prot::READ | Prot::EXEC)
-                .map_err(|x| e("map code", x))?;
-            self.code_mapped = code_size;
+            let mut buffer = vec![0u64; code_size as usize / 8].into_boxed_slice();
+            // SAFETY: the buffer is `code_size` bytes, owned by the
+            // emulator until it is unmapped (just above, before it is
+            // dropped) or the emulator is dropped.
+            unsafe {
+                self.uc.mem_map_ptr(
+                    CODE_ADDR,
+                    code_size,
+                    Prot::READ | Prot::EXEC,
+                    buffer.as_mut_ptr().cast(),
+                )
+            }
+            .map_err(|x| e("map code", x))?;
+            self.code = buffer;
+            remapped = true;
         }
-        self.uc
-            .mem_write(CODE_ADDR, code)
-            .map_err(|x| e("write code", x))?;
+        // SAFETY: `code` fits in the buffer (`code_size` >= its length),
+        // and the byte view of the u64 buffer has no alignment needs.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                code.as_ptr(),
+                self.code.as_mut_ptr().cast::<u8>(),
+                code.len(),
+            )
+        };
         self.uc.ctl_flush_tb().map_err(|x| e("flush", x))?;
         // BCPL memory: the runtime's own words, at guest address 0.
         let exact = state.mem.len() as u64 * 8;
@@ -430,8 +530,13 @@ impl Emulator {
             unsafe { map_memory(&mut self.uc, ptr, exact, PAGE) }
                 .map_err(|x| e("map memory", x))?;
             self.mem_mapped = Some((ptr as usize, exact));
+            remapped = true;
         }
         self.uc.get_data_mut().mem_end = mem_size;
+        if remapped {
+            self.fit_tlb(exact / PAGE)
+                .map_err(|x| e("grow the TLB", x))?;
+        }
         watch_wild_accesses(&mut self.uc, &mut self.wild, mem_size, Some(CTX_ADDR))
             .map_err(|x| e("hook wild accesses", x))?;
         for n in 0..=30u8 {
