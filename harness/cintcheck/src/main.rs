@@ -898,7 +898,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     n as f64 / secs / 1e6
                 );
                 if all_programs {
-                    let ratios = bench::corpus_ratios(&corpus, &rows)?;
+                    let ratios = bench::corpus_ratios(&corpus)?;
                     print!("\n{}", bench::format_corpus_ratios(&ratios));
                 }
             }

@@ -298,47 +298,45 @@ pub fn format_rows(rows: &[BenchRow]) -> String {
     s
 }
 
-/// One corpus program's best wall times on the reference and on a64.
+/// One corpus program's best wall times on the reference and on a64, and
+/// the ratio of each round's pair of runs.
 #[derive(Debug)]
 pub struct CorpusRatio {
     pub name: String,
     pub reference_seconds: f64,
     pub a64_seconds: f64,
+    pub round_ratios: Vec<f64>,
 }
 
 /// The a64 engine's wall time (compile and run) against the reference's on
-/// every program of `dir` (best of [`ROUNDS`] each); the programs already
-/// in `rows` keep their measurement.
-pub fn corpus_ratios(dir: &Path, rows: &[BenchRow]) -> Result<Vec<CorpusRatio>, String> {
+/// every program of `dir`, in [`PAIRED_ROUNDS`] rounds of a reference run
+/// then an a64 run: the best time of each side, and each round's ratio (its
+/// spread is the machine's noise).
+pub fn corpus_ratios(dir: &Path) -> Result<Vec<CorpusRatio>, String> {
     let settings = CorpusSettings::read(dir)?;
     let mut out = Vec::new();
     for (name, path) in crate::corpus::programs_in(dir)? {
-        if let Some(r) = rows.iter().find(|r| r.name == name) {
-            if let Some(a) = &r.a64 {
-                out.push(CorpusRatio {
-                    name,
-                    reference_seconds: r.reference_seconds,
-                    a64_seconds: (a.compile_time + a.run_time).as_secs_f64(),
-                });
-                continue;
-            }
-        }
         let program = read_program(&path)?;
         let config = settings.for_program(&name).config(&name);
         let programs = std::slice::from_ref(&program);
         let (mut reference_seconds, mut a64_seconds) = (f64::MAX, f64::MAX);
-        for _ in 0..ROUNDS {
+        let mut round_ratios = Vec::with_capacity(PAIRED_ROUNDS);
+        for _ in 0..PAIRED_ROUNDS {
             let start = Instant::now();
             reference::interp::run(programs, &config, None);
-            reference_seconds = reference_seconds.min(start.elapsed().as_secs_f64());
+            let r = start.elapsed().as_secs_f64();
             let start = Instant::now();
             backend::run_with(programs, &config, None, &A64Options::default());
-            a64_seconds = a64_seconds.min(start.elapsed().as_secs_f64());
+            let a = start.elapsed().as_secs_f64();
+            reference_seconds = reference_seconds.min(r);
+            a64_seconds = a64_seconds.min(a);
+            round_ratios.push(a / r.max(1e-9));
         }
         out.push(CorpusRatio {
             name,
             reference_seconds,
             a64_seconds,
+            round_ratios,
         });
     }
     out.sort_by(|a, b| b.ratio().total_cmp(&a.ratio()));
@@ -354,27 +352,37 @@ impl CorpusRatio {
 /// The table of [`corpus_ratios`], worst first.
 pub fn format_corpus_ratios(ratios: &[CorpusRatio]) -> String {
     let mut s = format!(
-        "a64 against the reference on every corpus program (wall, best of {ROUNDS}; a64 compiles and runs under the emulator)\n"
+        "a64 against the reference on every corpus program (wall; {PAIRED_ROUNDS} rounds of a reference run then an a64 run; a64 compiles and runs under the emulator)\n"
     );
     s.push_str(&format!(
-        "{:<12} {:>9} {:>9} {:>7}\n",
-        "program", "ref s", "a64 s", "a64/ref"
+        "{:<12} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7}\n",
+        "program", "ref s", "a64 s", "a64/ref", "min", "median", "max"
     ));
     for r in ratios {
+        let mut rounds = r.round_ratios.clone();
+        rounds.sort_by(f64::total_cmp);
+        let (min, max) = (rounds.first(), rounds.last());
         s.push_str(&format!(
-            "{:<12} {:>9.4} {:>9.4} {:>7.2}\n",
+            "{:<12} {:>9.4} {:>9.4} {:>7.2} {:>7} {:>7} {:>7}\n",
             r.name,
             r.reference_seconds,
             r.a64_seconds,
-            r.ratio()
+            r.ratio(),
+            spread_cell(min.copied()),
+            spread_cell(median(&rounds)),
+            spread_cell(max.copied()),
         ));
     }
     let over = ratios.iter().filter(|r| r.ratio() > 3.0).count();
     s.push_str(&format!(
-        "target: a64/ref <= 3 on every program; {over} of {} over\n",
+        "ref s, a64 s = best round of each; a64/ref = their ratio (target <= 3 on every program; {over} of {} over);\nmin/median/max = the ratio within each round (the machine's noise)\n",
         ratios.len()
     ));
     s
+}
+
+fn spread_cell(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_string(), |v| format!("{v:.2}"))
 }
 
 /// Compile speed of the a64 backend over every program of `dir`: total Sial
@@ -522,5 +530,35 @@ mod tests {
         let cells: Vec<&str> = line.split_whitespace().collect();
         assert_eq!(cells, ["nqueens", "0.500", "1.000", "0.52", "0.58", "0.90"]);
         assert!(text.contains("target: median <= 1"), "{text}");
+    }
+
+    #[test]
+    fn the_corpus_table_judges_the_best_times_and_shows_the_rounds_spread() {
+        let ratio = |name: &str, reference_seconds, a64_seconds, rounds: &[f64]| CorpusRatio {
+            name: name.to_string(),
+            reference_seconds,
+            a64_seconds,
+            round_ratios: rounds.to_vec(),
+        };
+        let text = format_corpus_ratios(&[
+            ratio("cobench", 0.4, 1.6, &[4.4, 4.0, 5.1, 4.2, 4.1]),
+            ratio("hello", 0.002, 0.0024, &[1.3, 1.2, 1.25, 1.4, 1.2]),
+        ]);
+        let cells = |name: &str| -> Vec<String> {
+            let line = text
+                .lines()
+                .find(|l| l.starts_with(name))
+                .unwrap_or_else(|| panic!("no {name} row in:\n{text}"));
+            line.split_whitespace().map(str::to_string).collect()
+        };
+        assert_eq!(
+            cells("cobench"),
+            ["cobench", "0.4000", "1.6000", "4.00", "4.00", "4.20", "5.10"]
+        );
+        assert_eq!(
+            cells("hello"),
+            ["hello", "0.0020", "0.0024", "1.20", "1.20", "1.25", "1.40"]
+        );
+        assert!(text.contains("1 of 2 over"), "{text}");
     }
 }
