@@ -100,9 +100,12 @@ fn bad_pc(pc: i64, gsize: i64) -> Stop {
 }
 
 /// Run from `regs` until SYS or the end of the run. `fuel` is the harness's
-/// step budget, decremented per instruction.
+/// step budget, decremented per instruction. `SLOW` is `regs.count >= 0`
+/// (the slow interpreter of s.1.3, which counts and checks more), fixed
+/// until the next SYS since only Sys_setcount changes Count's sign: two
+/// copies of the loop, so the usual fast one carries no Count at all.
 #[inline(never)]
-fn run_until_event(
+fn run_until_event<const SLOW: bool>(
     m: &mut [i64],
     g: i64,
     gsize: i64,
@@ -284,7 +287,7 @@ fn run_until_event(
 
         // s.1.3 fetch cycle: Count (slow interpreter, Count >= 0), then the
         // harness's budget, then the opcode.
-        if count >= 0 {
+        if SLOW {
             if count == 0 {
                 ipc = pc;
                 fault!(Stop::abort(3));
@@ -592,7 +595,7 @@ fn run_until_event(
             155 => {
                 // s.3.5 GOTO; the slow interpreter (Count >= 0) checks the PC.
                 pc = a;
-                if count >= 0 {
+                if SLOW {
                     checked!();
                 }
             }
@@ -690,7 +693,7 @@ fn run_until_event(
                 wr!(currco, rd!(p));
                 wr!(g.wrapping_add(sys::CURRCO), cptr);
                 p = rd!(cptr) >> 3;
-                if count >= 0 {
+                if SLOW {
                     if pc as u64 > pc_limit {
                         fault!(bad_pc(pc, gsize));
                     }
@@ -801,7 +804,12 @@ pub fn run(objects: &[Object], config: &RunConfig, tee: Option<Box<dyn Write + S
     let mut fuel = budget;
     let gbase = layout.gbase;
     let result = loop {
-        let event = run_until_event(mem.words_mut(), gbase, layout.gsize, &mut regs, &mut fuel);
+        let words = mem.words_mut();
+        let event = if regs.count >= 0 {
+            run_until_event::<true>(words, gbase, layout.gsize, &mut regs, &mut fuel)
+        } else {
+            run_until_event::<false>(words, gbase, layout.gsize, &mut regs, &mut fuel)
+        };
         match event {
             Event::Stop(s) => break Err(s),
             Event::Sys => match cintcode_sys(&mut rt, &mut mem, regs.a, regs.p) {
