@@ -35,7 +35,7 @@
 //!   jump cache of 4,096 entries indexed by page and by address bits within
 //!   the page, 64 per page: with 64 KiB pages all the calls and returns of a
 //!   program fell into 64 entries and most lookups went to the slow hash
-//!   table (cobench, pidigs and nqsort ran 15-25% slower). Unicorn's TLB
+//!   table (cobench and pidigs ran 16-24% slower). Unicorn's TLB
 //!   starts at 256 entries and is resized only when it is flushed, by its
 //!   use since the last flush, so `fit_tlb` touches the pages and flushes
 //!   until it is large enough;
@@ -369,7 +369,8 @@ impl Emulator {
     /// shrinks to fit when less than 30% was filled over 100 ms. So this
     /// touches pages and flushes, doubling from the smallest size; the two
     /// last rounds touch every page, in case a shrink on the way left the
-    /// TLB behind the count. For 8 MiB of memory, about 9,000 page loads.
+    /// TLB behind the count. For 8 MiB of memory, about 7,000 page loads;
+    /// for 64 MiB, 57,000 (19 ms here).
     fn fit_tlb(&mut self, pages: u64) -> Result<(), unicorn_engine::uc_error> {
         let pages = pages.min(TLB_PAGES_MAX);
         let touch = |uc: &mut Unicorn<'static, EmuData>, n: u64| {
@@ -408,7 +409,7 @@ impl Emulator {
         uc.mem_write(HOST_ADDR, &page)
             .map_err(|x| e("write host page", x))?;
         uc.mem_write(TOUCH_ADDR, &touch_pages_loop())
-            .map_err(|x| e("write host page", x))?;
+            .map_err(|x| e("write the page-touching loop", x))?;
         let ctx = &mut uc.get_data_mut().ctx;
         for s in Slot::ALL {
             ctx[s as usize] = match s {
@@ -500,15 +501,13 @@ impl Emulator {
             self.code = buffer;
             remapped = true;
         }
-        // SAFETY: `code` fits in the buffer (`code_size` >= its length),
-        // and the byte view of the u64 buffer has no alignment needs.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                code.as_ptr(),
-                self.code.as_mut_ptr().cast::<u8>(),
-                code.len(),
-            )
-        };
+        // The buffer holds the code's bytes in order (native-endian words
+        // of them); bytes after the code are left as they were.
+        for (word, bytes) in self.code.iter_mut().zip(code.chunks(8)) {
+            let mut w = word.to_ne_bytes();
+            w[..bytes.len()].copy_from_slice(bytes);
+            *word = u64::from_ne_bytes(w);
+        }
         self.uc.ctl_flush_tb().map_err(|x| e("flush", x))?;
         // BCPL memory: the runtime's own words, at guest address 0.
         let exact = state.mem.len() as u64 * 8;
