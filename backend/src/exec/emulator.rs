@@ -44,9 +44,10 @@
 //!   the whole TLB (and then resizes it by the last run's use: primes after
 //!   two runs of cobench took twice as long);
 //! * the code, the host page and the context block sit at page numbers that
-//!   the TLB, once it holds BCPL memory twice over, indexes in its upper
-//!   half, where no page of BCPL memory lands: at index 0 each jump-cache
-//!   miss, which looks the code page up, evicted the globals' page.
+//!   the TLB, once it holds BCPL memory in its lower 3/4, indexes in its
+//!   top quarter, where no page of BCPL memory lands: at index 0 each
+//!   jump-cache miss, which looks the code page up, evicted the globals'
+//!   page.
 
 use std::cell::RefCell;
 
@@ -64,13 +65,13 @@ use crate::abi::{self, Slot, SLOTS};
 use crate::codegen::asm::a64;
 
 /// Guest address of the generated code. Its page number ends in the bits
-/// 0x7e00 (and the host page's and the context block's in 0x7ffb and
+/// 0x7f00 (and the host page's and the context block's in 0x7ffb and
 /// 0x7ffc): Unicorn's TLB is direct-mapped by the low bits of the page
-/// number, and a TLB of 2^k entries that [`Emulator::fit_tlb`] grew to
-/// twice BCPL memory's pages puts these pages in its upper half, away
-/// from every page of BCPL memory, for 1,024 <= 2^k <= 32,768 (2 MiB of
-/// code before the code reaches the host page's index).
-pub const CODE_ADDR: u64 = 0x1_07e0_0000;
+/// number, [`Emulator::fit_tlb`] leaves BCPL memory's pages in the lower
+/// 3/4 of a TLB of 2^k entries, and for 1,024 <= 2^k <= 32,768 these
+/// pages fall in the top quarter (1 MiB of code before the code reaches
+/// the host page's index).
+pub const CODE_ADDR: u64 = 0x1_07f0_0000;
 /// Guest address of the host entry page.
 pub const HOST_ADDR: u64 = 0x2_07ff_b000;
 /// Guest address of the context block.
@@ -78,9 +79,14 @@ pub const CTX_ADDR: u64 = 0x2_07ff_c000;
 /// Guest address of [`Emulator::fit_tlb`]'s loop, in the host page after
 /// the entries.
 const TOUCH_ADDR: u64 = HOST_ADDR + 0x800;
-/// The most pages [`Emulator::fit_tlb`] makes room for (128 MiB): 32,768
-/// entries of TLB, 1.5 MiB of host memory.
-const TLB_PAGES_MAX: u64 = 1 << 15;
+/// The most pages [`Emulator::fit_tlb`] makes room for (64 MiB): a TLB of
+/// 32,768 entries, 1.5 MiB of host memory.
+const TLB_PAGES_MAX: u64 = 1 << 14;
+/// The code region's size (mapped once; larger code maps a larger one):
+/// mapping it again flushes the TLB, and growing it again costs
+/// [`Emulator::fit_tlb`]'s page loads. Only the pages the code fills take
+/// host memory.
+const CODE_RESERVE: u64 = 4 << 20;
 /// Guest machine stack (for `sp`, used only around host calls).
 pub const STACK_ADDR: u64 = 0x3_0000_0000;
 const STACK_SIZE: u64 = 1 << 20;
@@ -362,35 +368,32 @@ fn touch_pages_loop() -> Vec<u8> {
 }
 
 impl Emulator {
-    /// Grow Unicorn's TLB to at least twice the first `pages` pages of
-    /// BCPL memory (at most [`TLB_PAGES_MAX`]), so that a run keeps them
-    /// all in it. The TLB is resized only when it is flushed: it doubles
-    /// when more than 70% of it was filled since the last flush, and it
-    /// shrinks to fit when less than 30% was filled over 100 ms. So this
-    /// touches pages and flushes, doubling from the smallest size; the two
-    /// last rounds touch every page, in case a shrink on the way left the
-    /// TLB behind the count. For 8 MiB of memory, about 7,000 page loads;
-    /// for 64 MiB, 57,000 (19 ms here).
+    /// Grow Unicorn's TLB until it holds the first `pages` pages of BCPL
+    /// memory (at most [`TLB_PAGES_MAX`]) in less than 3/4 of its entries,
+    /// so that a run keeps them all in it. The TLB is resized only when it
+    /// is flushed: it doubles when more than 70% of it was filled since the
+    /// last flush, and it shrinks to fit when less than 30% was filled over
+    /// the last 100 ms. The first flush here settles the size and starts a
+    /// new 100 ms (these rounds take about 15 ms at most, so nothing shrinks
+    /// during them); then each round fills 3/4 of a TLB of `size` entries
+    /// (of a larger one, nothing happens) and flushes, doubling it. For
+    /// 8 MiB of memory, about 3,000 page loads; for 64 MiB, 25,000 (14 ms
+    /// here, once per worker thread and memory size).
     fn fit_tlb(&mut self, pages: u64) -> Result<(), unicorn_engine::uc_error> {
         let pages = pages.min(TLB_PAGES_MAX);
         let touch = |uc: &mut Unicorn<'static, EmuData>, n: u64| {
-            if n == 0 {
-                return Ok(());
-            }
             uc.reg_write(R::X0, 0)?;
             uc.reg_write(R::X1, PAGE)?;
             uc.reg_write(R::X2, n)?;
             uc.emu_start(TOUCH_ADDR, TOUCH_ADDR + 16, 0, 0)?;
             uc.ctl_flush_tlb()
         };
+        // Unicorn's smallest TLB.
         let mut size = 64;
         self.uc.ctl_flush_tlb()?;
-        while size < 2 * pages {
-            touch(&mut self.uc, (size * 3 / 4 + 1).min(pages))?;
+        while size * 3 / 4 < pages {
+            touch(&mut self.uc, size * 3 / 4 + 1)?;
             size *= 2;
-        }
-        for _ in 0..2 {
-            touch(&mut self.uc, pages)?;
         }
         Ok(())
     }
@@ -477,8 +480,8 @@ impl Emulator {
         let e = |what: &str, err| format!("emulator: {what}: {err:?}");
         // Mapping changes flush the TLB, which then needs growing again.
         let mut remapped = false;
-        let code_size = round_up(code.len() as u64).max(PAGE);
-        if code_size > self.code.len() as u64 * 8 {
+        let code_size = round_up(code.len() as u64).max(CODE_RESERVE);
+        if round_up(code.len() as u64) > self.code.len() as u64 * 8 {
             if !self.code.is_empty() {
                 self.uc
                     .mem_unmap(CODE_ADDR, self.code.len() as u64 * 8)
