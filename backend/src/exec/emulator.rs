@@ -481,7 +481,7 @@ impl Emulator {
         // Mapping changes flush the TLB, which then needs growing again.
         let mut remapped = false;
         let code_size = round_up(code.len() as u64).max(CODE_RESERVE);
-        if round_up(code.len() as u64) > self.code.len() as u64 * 8 {
+        if self.code.is_empty() || round_up(code.len() as u64) > self.code.len() as u64 * 8 {
             if !self.code.is_empty() {
                 self.uc
                     .mem_unmap(CODE_ADDR, self.code.len() as u64 * 8)
