@@ -525,7 +525,7 @@ impl Emulator {
                     .map_err(|x| e("unmap memory", x))?;
             }
             // SAFETY: `ptr` points to at least `mem_size` bytes (Memory pads
-            // its buffer to the next 64 KiB boundary, PAGE). The mapping
+            // its buffer to the next 64 KiB boundary, a multiple of PAGE). The mapping
             // stays after the run, but no emulation uses it unless a later
             // run brings the same buffer (checked just above): a buffer that
             // was freed in between is unmapped first.
