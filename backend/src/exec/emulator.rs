@@ -525,9 +525,9 @@ impl Emulator {
                     .map_err(|x| e("unmap memory", x))?;
             }
             // SAFETY: `ptr` points to at least `mem_size` bytes (Memory pads
-            // its buffer to the next 64 KiB boundary, a multiple of PAGE). The mapping
-            // stays after the run, but no emulation uses it unless a later
-            // run brings the same buffer (checked just above): a buffer that
+            // its buffer to the next 64 KiB boundary, a multiple of PAGE).
+            // The mapping stays after the run, but no emulation uses it
+            // unless a later run brings the same buffer (checked just above): a buffer that
             // was freed in between is unmapped first.
             unsafe { map_memory(&mut self.uc, ptr, exact, PAGE) }
                 .map_err(|x| e("map memory", x))?;
