@@ -527,8 +527,8 @@ impl Emulator {
             // SAFETY: `ptr` points to at least `mem_size` bytes (Memory pads
             // its buffer to the next 64 KiB boundary, a multiple of PAGE).
             // The mapping stays after the run, but no emulation uses it
-            // unless a later run brings the same buffer (checked just above): a buffer that
-            // was freed in between is unmapped first.
+            // unless a later run brings the same buffer (checked just
+            // above): a buffer that was freed in between is unmapped first.
             unsafe { map_memory(&mut self.uc, ptr, exact, PAGE) }
                 .map_err(|x| e("map memory", x))?;
             self.mem_mapped = Some((ptr as usize, exact));
