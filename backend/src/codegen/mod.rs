@@ -252,6 +252,58 @@ pub struct Compiler<'a> {
     sial_instructions: usize,
 }
 
+/// What [`note_label_names`] saw besides the names.
+pub(super) enum Named {
+    /// `lf L`: L's address is taken.
+    AddressTaken(u32),
+    /// A switch (`swb`/`swl`).
+    Switch,
+    Other,
+}
+
+/// Record the code labels instruction `i` (not a `lab`) names in `named`:
+/// false when only direct jumps (`live::is_label_jump`) name a label so far,
+/// true once anything else does (a switch, `lf`, `global`, a `KL` operand,
+/// ...); and a direct jump back to a label defined before it in `back`.
+pub(super) fn note_label_names(
+    instrs: &[sial::Instr],
+    i: usize,
+    defined_at: &HashMap<u32, usize>,
+    named: &mut HashMap<u32, bool>,
+    back: &mut wide::BackEdges,
+) -> Named {
+    match (instrs[i].op, &instrs[i].args) {
+        (op, Args::L(l)) if live::is_label_jump(op) => {
+            named.entry(*l).or_insert(false);
+            if defined_at.contains_key(l) {
+                back.note(instrs, i, *l);
+            }
+        }
+        (Op::Lf, Args::L(l)) => {
+            named.insert(*l, true);
+            return Named::AddressTaken(*l);
+        }
+        (_, Args::L(l) | Args::KL(_, l)) => {
+            named.insert(*l, true);
+        }
+        (_, Args::Swb { default, cases }) => {
+            named.insert(*default, true);
+            named.extend(cases.iter().map(|c| (c.1, true)));
+            return Named::Switch;
+        }
+        (_, Args::Swl { default, labels }) => {
+            named.insert(*default, true);
+            named.extend(labels.iter().map(|&l| (l, true)));
+            return Named::Switch;
+        }
+        (_, Args::Global { pairs, .. }) => {
+            named.extend(pairs.iter().map(|p| (p.1, true)));
+        }
+        _ => {}
+    }
+    Named::Other
+}
+
 /// Compile a linked program for the data layout `layout`.
 pub fn compile(linked: &Linked, layout: &Layout, opts: &Options) -> Result<Compiled, String> {
     // dynasmrt panics on some malformed uses; nothing in a program may crash
@@ -439,35 +491,21 @@ impl<'a> Compiler<'a> {
                     let dl = self.ops.new_dynamic_label();
                     self.mlabels.insert(*l, dl);
                 }
-                (Op::Lf, Args::L(l)) => {
+                _ => match note_label_names(
+                    &m.instrs,
+                    i,
+                    &defined_at,
+                    &mut self.referenced,
+                    &mut back_edges,
+                ) {
                     // A label whose address is taken may be the target of a
                     // `goto` loop.
-                    self.loop_heads.insert(*l);
-                    self.referenced.insert(*l, true);
-                }
-                (op, Args::L(l)) if live::is_label_jump(*op) => {
-                    self.referenced.entry(*l).or_insert(false);
-                    if defined_at.contains_key(l) {
-                        back_edges.note(&m.instrs, i, *l);
+                    Named::AddressTaken(l) => {
+                        self.loop_heads.insert(l);
                     }
-                }
-                (_, Args::L(l) | Args::KL(_, l)) => {
-                    self.referenced.insert(*l, true);
-                }
-                (_, Args::Swb { default, cases }) => {
-                    switches = true;
-                    self.referenced.insert(*default, true);
-                    self.referenced.extend(cases.iter().map(|c| (c.1, true)));
-                }
-                (_, Args::Swl { default, labels }) => {
-                    switches = true;
-                    self.referenced.insert(*default, true);
-                    self.referenced.extend(labels.iter().map(|&l| (l, true)));
-                }
-                (_, Args::Global { pairs, .. }) => {
-                    self.referenced.extend(pairs.iter().map(|p| (p.1, true)));
-                }
-                _ => {}
+                    Named::Switch => switches = true,
+                    Named::Other => {}
+                },
             }
         }
         // Switches that jump back: budget checks at their targets.

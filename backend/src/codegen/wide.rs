@@ -106,7 +106,7 @@ impl Compiler<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codegen::live::is_label_jump;
+    use crate::codegen::note_label_names;
 
     fn program(text: &str) -> Vec<Instr> {
         sial::parse_readable(text, "t")
@@ -116,32 +116,17 @@ mod tests {
             .instrs
     }
 
-    /// What the compiler's first pass finds (the same classification).
+    /// What the compiler's first pass finds, through its own classification.
     fn heads(text: &str) -> HashMap<u32, i64> {
         let instrs = program(text);
         let mut defined = HashMap::default();
         let mut named: HashMap<u32, bool> = HashMap::default();
         let mut back = BackEdges::default();
         for (i, ins) in instrs.iter().enumerate() {
-            match (ins.op, &ins.args) {
-                (Op::Lab, Args::L(l)) => {
-                    defined.insert(*l, i);
-                }
-                (op, Args::L(l)) if is_label_jump(op) => {
-                    named.entry(*l).or_insert(false);
-                    if defined.contains_key(l) {
-                        back.note(&instrs, i, *l);
-                    }
-                }
-                (_, Args::L(l)) => {
-                    named.insert(*l, true);
-                }
-                (_, Args::Swl { default, labels }) => {
-                    for l in labels.iter().chain([default]) {
-                        named.insert(*l, true);
-                    }
-                }
-                _ => {}
+            if let (Op::Lab, Args::L(l)) = (ins.op, &ins.args) {
+                defined.insert(*l, i);
+            } else {
+                note_label_names(&instrs, i, &defined, &mut named, &mut back);
             }
         }
         back.loop_constants(&named)
