@@ -614,12 +614,12 @@ impl Compiler<'_> {
                 );
             }
             (Op::Sys, _) => {
-                // The C-ABI bridge with the current frame: x0 = op (P!3);
-                // x6 = this instruction's address, for the location of a
-                // stop raised by the host (native executors have no hook
-                // that sees the pc).
                 // sys(Sys_muldiv, a, b, c) (runtime.md s.6.5: the wrapping
-                // 64-bit product) is computed here, without the host.
+                // 64-bit product) is computed here, without the host. Any
+                // other op takes the C-ABI bridge with the current frame:
+                // x0 = op (P!3); x6 = this instruction's address, for the
+                // location of a stop raised by the host (native executors
+                // have no hook that sees the pc).
                 let ctx = Slot::Context.offset();
                 let (host, done) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
                 let sys_muldiv = runtime::sys::SYS_MULDIV as u32;

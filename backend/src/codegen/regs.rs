@@ -5,11 +5,11 @@
 //! yet loaded (after `l`, `lm`, `lw`, `atbl`), and a B of 0 may be xzr
 //! (`atb` of a pending 0: `l K0; atblp P7; stp P3` stores xzr). So
 //! `atblp P4` is one load (B takes over A's register, A goes to another),
-//! `bta` costs nothing, and `atbl K; jgr L` compares with an immediate. At every boundary (a label
-//! reached by falling through, a jump, a call, an instruction that is not
-//! translated register-aware) [`Compiler::settle`] puts the accumulators
-//! that are live there (`live.rs`) back in x0 and x1, so between blocks the
-//! machine state is exactly that of fixed registers.
+//! `bta` costs nothing, and `atbl K; jgr L` compares with an immediate. At
+//! every boundary (a label reached by falling through, a jump, a call, an
+//! instruction that is not translated register-aware) [`Compiler::settle`]
+//! puts the accumulators that are live there (`live.rs`) back in x0 and x1,
+//! so between blocks the machine state is exactly that of fixed registers.
 
 use super::asm::{a64, load_imm};
 use super::live::{LA, LB};
