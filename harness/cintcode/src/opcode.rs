@@ -163,6 +163,18 @@ pub fn length(op: u8) -> Length {
     }
 }
 
+/// How many bytes from its opcode on the instruction `op` occupies, given
+/// the byte after the opcode (`next`: FLTOP's f, whose MK form has one more
+/// byte). A switch counts its opcode only: its table lies apart, at the
+/// next halfword boundary.
+pub fn head_length(op: u8, next: u8) -> u64 {
+    match length(op) {
+        Length::Fixed(n) => n as u64,
+        Length::Fltop => 2 + (next == 1) as u64,
+        Length::Switch => 1,
+    }
+}
+
 /// The global number named by a G-form operand `operand` of `op`, if `op`
 /// addresses a global (`K3G..`, `LG`, `SG`, `LLG`, `AG`, `L0G..L2G`, `S0G`
 /// and their `G1`/`GH` variants, s4.2).

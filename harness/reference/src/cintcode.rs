@@ -3,8 +3,10 @@
 //! memory, loader and run-time library as the Sial engines.
 //!
 //! Code lives in BCPL memory (code addresses are byte addresses of memory
-//! words, s.1.1) and is fetched byte by byte as the real interpreter does,
-//! so programs may read and write their own code sections. Each arm of
+//! words, s.1.1) and every instruction is fetched from memory when it
+//! runs (its opcode and operands in one 8-byte read, or byte by byte in
+//! memory's last 7 bytes), so programs may read and write their own code
+//! sections. Each arm of
 //! [`run_until_event`] cites the section that defines it. Count (s.10.3)
 //! is the machine's register (set by `sys(Sys_setcount, n)`); the harness's
 //! step budget is separate and ends a runaway run as `StepLimit`. Nothing
@@ -13,6 +15,7 @@
 
 use std::io::Write;
 
+use cintcode::opcode;
 use cintcode::Object;
 
 use runtime::cin_load::{self, CinLinked};
@@ -99,12 +102,54 @@ fn bad_pc(pc: i64, gsize: i64) -> Stop {
     }
 }
 
+// The fetch reads an instruction's bytes from the words' host
+// representation, which is BCPL's byte order (s.1.1) on little-endian hosts
+// only.
+const _: () = assert!(cfg!(target_endian = "little"));
+
+/// The fetch at a PC in memory's last 7 bytes (or outside memory).
+enum Tail {
+    /// The instruction's bytes, zero beyond memory's end, which its
+    /// operands do not reach.
+    Fits(u64),
+    /// The PC is outside memory.
+    Outside,
+    /// The opcode is in memory and some operand byte is past its end.
+    OperandsOutside,
+}
+
+#[cold]
+fn tail_window(m: &[i64], pc: i64) -> Tail {
+    let end = m.len() as u64 * 8;
+    if pc as u64 >= end {
+        return Tail::Outside;
+    }
+    let mut w = 0u64;
+    for (k, ad) in (pc as u64..end).enumerate() {
+        let byte = (m[(ad >> 3) as usize] as u64 >> ((ad & 7) * 8)) & 0xFF;
+        w |= byte << (8 * k);
+    }
+    if pc as u64 + opcode::head_length(w as u8, (w >> 8) as u8) > end {
+        Tail::OperandsOutside
+    } else {
+        Tail::Fits(w)
+    }
+}
+
 /// Run from `regs` until SYS or the end of the run. `fuel` is the harness's
 /// step budget, decremented per instruction. `SLOW` is `regs.count >= 0`
 /// (the slow interpreter of s.1.3, which counts and checks more), fixed
 /// until the next SYS since only Sys_setcount changes Count's sign: two
 /// copies of the loop, so the usual fast one carries no Count at all.
 #[inline(never)]
+#[allow(unused_assignments)]
+// the operand macros consume `ops` in every arm
+// The opcode families are or-patterns, not ranges: rustc lowers the
+// constants of a match to one jump table but tests range patterns one after
+// another, and with ranges 139 of the 256 opcodes went through a chain of
+// comparisons after the table (callgrind on nqueens: 2226M host
+// instructions, against 1328M with or-patterns).
+#[allow(clippy::manual_range_patterns)]
 fn run_until_event<const SLOW: bool>(
     m: &mut [i64],
     g: i64,
@@ -125,11 +170,18 @@ fn run_until_event<const SLOW: bool>(
     let mut left = *fuel;
     // Byte addresses up to 8 * memupb pass the checked fetch (s.1.3).
     let pc_limit = (m.len() as u64).saturating_sub(1).saturating_mul(8);
-    let event = 'run: loop {
+    // An instruction at a PC below this has its whole window in memory.
+    let fast_end = (m.len() as u64).saturating_mul(8).saturating_sub(7);
+    let event;
+    'run: loop {
+        // The bytes after the opcode (set at the fetch below, consumed by
+        // the operand macros).
+        let mut ops: u64;
         macro_rules! fault {
-            ($stop:expr) => {
-                break 'run Event::Stop($stop)
-            };
+            ($stop:expr) => {{
+                event = Event::Stop($stop);
+                break 'run;
+            }};
         }
         macro_rules! rd {
             ($addr:expr) => {{
@@ -174,10 +226,12 @@ fn run_until_event<const SLOW: bool>(
             }};
         }
         // Operands at PC (s.2.1): unsigned byte, little-endian halfword
-        // (unaligned), signed 32-bit word.
+        // (unaligned), signed 32-bit word, taken from the instruction's
+        // window (`ops`, the bytes after the opcode).
         macro_rules! u8op {
             () => {{
-                let v = byte!(pc);
+                let v = ops as u8;
+                ops >>= 8;
                 pc = pc.wrapping_add(1);
                 v as i64
             }};
@@ -190,19 +244,18 @@ fn run_until_event<const SLOW: bool>(
         }
         macro_rules! u16op {
             () => {{
-                let v = u16at!(pc);
+                let v = ops as u16;
+                ops >>= 16;
                 pc = pc.wrapping_add(2);
-                v
+                v as i64
             }};
         }
         macro_rules! i32op {
             () => {{
-                let mut v: u32 = 0;
-                for k in 0..4 {
-                    v |= (byte!(pc.wrapping_add(k)) as u32) << (8 * k);
-                }
+                let v = ops as u32 as i32 as i64;
+                ops >>= 32;
                 pc = pc.wrapping_add(4);
-                v as i32 as i64
+                v
             }};
         }
         // A W-form operand: MW + sext(i32), then MW := 0 (s.2.3).
@@ -218,16 +271,14 @@ fn run_until_event<const SLOW: bool>(
         macro_rules! direct {
             () => {{
                 let o = pc;
-                let d = byte!(o) as i8 as i64;
-                pc = o.wrapping_add(1);
+                let d = u8op!() as u8 as i8 as i64;
                 o.wrapping_add(d)
             }};
         }
         macro_rules! indirect {
             () => {{
                 let o = pc;
-                let h = (o >> 1).wrapping_add(byte!(o) as i64).wrapping_mul(2);
-                pc = o.wrapping_add(1);
+                let h = (o >> 1).wrapping_add(u8op!()).wrapping_mul(2);
                 h.wrapping_add(u16at!(h) as i16 as i64)
             }};
         }
@@ -299,11 +350,35 @@ fn run_until_event<const SLOW: bool>(
             fault!(Stop::StepLimit);
         }
         left -= 1;
-        // A PC outside memory: the jump that went there is the location.
-        let op = match m.get((pc as u64 >> 3) as usize) {
-            Some(v) => (*v as u64 >> ((pc & 7) * 8)) as u8,
-            None => fault!(Stop::BadJump { target: pc }),
+        // The instruction's window: its opcode and the 7 bytes after it.
+        let window = if (pc as u64) < fast_end {
+            // SAFETY: pc + 8 <= 8 * m.len(), so the 8 bytes read lie inside
+            // m's buffer; any bytes form a valid u64, and the read is
+            // unaligned. The pointer is taken afresh from `m` here, after
+            // every earlier write through `m`.
+            u64::from_le(unsafe {
+                m.as_ptr()
+                    .cast::<u8>()
+                    .add(pc as usize)
+                    .cast::<u64>()
+                    .read_unaligned()
+            })
+        } else {
+            match tail_window(m, pc) {
+                Tail::Fits(w) => w,
+                // A PC outside memory: the jump that went there is the
+                // location.
+                Tail::Outside => fault!(Stop::BadJump { target: pc }),
+                Tail::OperandsOutside => {
+                    ipc = pc;
+                    fault!(Stop::BadAddress {
+                        addr: m.len() as i64
+                    })
+                }
+            }
         };
+        let op = window as u8;
+        ops = window >> 8;
         ipc = pc;
         pc = pc.wrapping_add(1);
         match op {
@@ -353,12 +428,12 @@ fn run_until_event<const SLOW: bool>(
                 fault!(Stop::abort(2));
             }
             // s.4.2 K3..K11: callee in A, first argument in B.
-            3..=11 => call!(op as i64, a, b),
+            3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 => call!(op as i64, a, b),
             12 => push!(direct!()),
             13 => push!(indirect!()),
             14 => push!(-u8op!()),
             15 => push!(-1),
-            16..=26 => push!(op as i64 - 16),
+            16 | 17 | 18 | 19 | 20 | 21 | 22 | 23 | 24 | 25 | 26 => push!(op as i64 - 16),
             27 => {
                 // s.5 FHOP: A := 0, B unchanged, skip the next byte.
                 a = 0;
@@ -381,7 +456,7 @@ fn run_until_event<const SLOW: bool>(
                 call!(n, a, b)
             }
             // s.4.2 KnG: callee G!u8, first argument in A.
-            35..=43 => {
+            35 | 36 | 37 | 38 | 39 | 40 | 41 | 42 | 43 => {
                 let gn = u8op!();
                 let entry = rd!(g.wrapping_add(gn));
                 call!(op as i64 - 32, entry, a)
@@ -391,7 +466,7 @@ fn run_until_event<const SLOW: bool>(
                 let addr = rd!(g.wrapping_add(gn));
                 wr!(addr, a);
             }
-            45..=47 => {
+            45 | 46 | 47 => {
                 let gn = u8op!();
                 let base = rd!(g.wrapping_add(gn));
                 push!(rd!(base.wrapping_add(op as i64 - 45)));
@@ -459,7 +534,7 @@ fn run_until_event<const SLOW: bool>(
                 push!(p.wrapping_add(n));
             }
             // s.3.3 the G1 forms: globals 256 + u8.
-            67..=75 => {
+            67 | 68 | 69 | 70 | 71 | 72 | 73 | 74 | 75 => {
                 let gn = 256 + u8op!();
                 let entry = rd!(g.wrapping_add(gn));
                 call!(op as i64 - 64, entry, a)
@@ -469,7 +544,7 @@ fn run_until_event<const SLOW: bool>(
                 let addr = rd!(g.wrapping_add(gn));
                 wr!(addr, a);
             }
-            77..=79 => {
+            77 | 78 | 79 => {
                 let gn = 256 + u8op!();
                 let base = rd!(g.wrapping_add(gn));
                 push!(rd!(base.wrapping_add(op as i64 - 77)));
@@ -506,7 +581,7 @@ fn run_until_event<const SLOW: bool>(
             97 => push!(u16op!()),
             98 => push!(wop!()),
             // s.3.4 the GH forms: 16-bit global numbers.
-            99..=107 => {
+            99 | 100 | 101 | 102 | 103 | 104 | 105 | 106 | 107 => {
                 let gn = u16op!();
                 let entry = rd!(g.wrapping_add(gn));
                 call!(op as i64 - 96, entry, a)
@@ -516,7 +591,7 @@ fn run_until_event<const SLOW: bool>(
                 let addr = rd!(g.wrapping_add(gn));
                 wr!(addr, a);
             }
-            109..=111 => {
+            109 | 110 | 111 => {
                 let gn = u16op!();
                 let base = rd!(g.wrapping_add(gn));
                 push!(rd!(base.wrapping_add(op as i64 - 109)));
@@ -537,7 +612,7 @@ fn run_until_event<const SLOW: bool>(
                 let gn = u16op!();
                 a = a.wrapping_add(rd!(g.wrapping_add(gn)));
             }
-            116..=122 => a = rd!(a.wrapping_add(op as i64 - 116)),
+            116 | 117 | 118 | 119 | 120 | 121 | 122 => a = rd!(a.wrapping_add(op as i64 - 116)),
             123 => ret!(),
             124 => jump_if!(b > a, direct!()),
             125 => jump_if!(b > a, indirect!()),
@@ -555,8 +630,13 @@ fn run_until_event<const SLOW: bool>(
                 let n = wop!();
                 push!(rd!(p.wrapping_add(n)));
             }
-            131..=144 => push!(rd!(p.wrapping_add(op as i64 - 128))),
-            145 => break 'run Event::Sys,
+            131 | 132 | 133 | 134 | 135 | 136 | 137 | 138 | 139 | 140 | 141 | 142 | 143 | 144 => {
+                push!(rd!(p.wrapping_add(op as i64 - 128)))
+            }
+            145 => {
+                event = Event::Sys;
+                break 'run;
+            }
             146 => {
                 // s.7.2 SWB: binary tree, node m at H+4m (key u16, label s16).
                 let h = (pc + 1) & !1;
@@ -587,8 +667,8 @@ fn run_until_event<const SLOW: bool>(
                 pc = entry + u16at!(entry) as i16 as i64;
                 checked!();
             }
-            148..=151 => wr!(a.wrapping_add(op as i64 - 148), b),
-            152..=154 => {
+            148 | 149 | 150 | 151 => wr!(a.wrapping_add(op as i64 - 148), b),
+            152 | 153 | 154 => {
                 let k = rd!(p.wrapping_add(op as i64 - 149));
                 wr!(a.wrapping_add(k), b);
             }
@@ -615,8 +695,10 @@ fn run_until_event<const SLOW: bool>(
                 let n = wop!();
                 wr!(p.wrapping_add(n), a);
             }
-            163..=176 => wr!(p.wrapping_add(op as i64 - 160), a),
-            177..=180 => a = a.wrapping_sub(op as i64 - 176),
+            163 | 164 | 165 | 166 | 167 | 168 | 169 | 170 | 171 | 172 | 173 | 174 | 175 | 176 => {
+                wr!(p.wrapping_add(op as i64 - 160), a)
+            }
+            177 | 178 | 179 | 180 => a = a.wrapping_sub(op as i64 - 176),
             181 => std::mem::swap(&mut a, &mut b),
             182 => {
                 // s.8.2 GBYT: A := Mb[8B + A], unsigned.
@@ -643,13 +725,15 @@ fn run_until_event<const SLOW: bool>(
                 let n = wop!();
                 a = a.wrapping_add(rd!(p.wrapping_add(n)));
             }
-            195..=204 => a = a.wrapping_add(rd!(p.wrapping_add(op as i64 - 192))),
+            195 | 196 | 197 | 198 | 199 | 200 | 201 | 202 | 203 | 204 => {
+                a = a.wrapping_add(rd!(p.wrapping_add(op as i64 - 192)))
+            }
             205 => set_byte!(a.wrapping_mul(8).wrapping_add(b), c),
             206 => push!(-u16op!()),
             207 => c = b,
             208 => {}
-            209..=213 => a = a.wrapping_add(op as i64 - 208),
-            214..=218 => {
+            209 | 210 | 211 | 212 | 213 => a = a.wrapping_add(op as i64 - 208),
+            214 | 215 | 216 | 217 | 218 => {
                 let k = rd!(p.wrapping_add(op as i64 - 211));
                 a = rd!(a.wrapping_add(k));
             }
@@ -668,7 +752,7 @@ fn run_until_event<const SLOW: bool>(
             224 => a = a.wrapping_add(u8op!()),
             225 => a = a.wrapping_add(u16op!()),
             226 => a = a.wrapping_add(wop!()),
-            227..=236 => {
+            227 | 228 | 229 | 230 | 231 | 232 | 233 | 234 | 235 | 236 => {
                 let addr = rd!(p.wrapping_add(op as i64 - 224));
                 push!(rd!(addr));
             }
@@ -707,11 +791,11 @@ fn run_until_event<const SLOW: bool>(
             }
             241 => a = a.wrapping_neg(),
             242 => a = !a,
-            243..=246 => {
+            243 | 244 | 245 | 246 => {
                 let addr = rd!(p.wrapping_add(op as i64 - 240));
                 push!(rd!(addr.wrapping_add(1)));
             }
-            247..=249 => {
+            247 | 248 | 249 => {
                 let addr = rd!(p.wrapping_add(op as i64 - 244));
                 push!(rd!(addr.wrapping_add(2)));
             }
@@ -752,7 +836,7 @@ fn run_until_event<const SLOW: bool>(
                 }
             }
         }
-    };
+    }
     *regs = Registers {
         a,
         b,
