@@ -9,6 +9,7 @@
 //!   native -> Cintcode map that locates faults;
 //! * [`run`]: loading, executing under the emulator (natively on aarch64
 //!   hosts: not built yet) and classifying the outcome;
+//! * [`truncated`]: how an instruction that runs into memory's end fails;
 //! * [`listing`]: Cintcode with the AArch64 it became;
 //! * [`mutation`]: the deliberate faults of the Cintcode mutants.
 //!
@@ -28,6 +29,7 @@ pub mod map;
 pub mod mutation;
 pub mod run;
 pub mod translate;
+pub mod truncated;
 
 pub use mutation::Mutation;
 

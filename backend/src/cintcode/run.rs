@@ -203,6 +203,7 @@ mod emu {
 
     use crate::cintcode::regs;
     use crate::cintcode::translate::translate_fragment;
+    use crate::cintcode::truncated::{truncated, Truncated};
     use crate::cintcode::{Host, COUNT_ON_SLOT};
     use crate::exec::emulator::{
         data_pages_not_executable, map_memory, watch_wild_accesses, xreg, GuestMemory, WildHooks,
@@ -287,18 +288,24 @@ mod emu {
         /// A fetch at `target` that fails with `stop`, after the fetch
         /// cycle's Count and budget checks (s.1.3), as the reference does.
         fn fetch_fault(&mut self, now: u64, stop: Stop) -> Stop {
+            self.charge(now).unwrap_or(stop)
+        }
+
+        /// Charge one instruction's fetch to Count and the step budget (x26
+        /// holds `now`): what ends the run there, if either is spent.
+        fn charge(&mut self, now: u64) -> Option<Stop> {
             self.sync(now);
             if self.count >= 0 {
                 if self.count == 0 {
-                    return Stop::abort(3);
+                    return Some(Stop::abort(3));
                 }
                 self.count -= 1;
             }
             if self.left == 0 {
-                return Stop::StepLimit;
+                return Some(Stop::StepLimit);
             }
             self.left -= 1;
-            stop
+            None
         }
 
         /// Translate the code at byte address `t` (not yet translated):
@@ -586,32 +593,63 @@ mod emu {
                 stop = Some((Err(bad_pc(x9 as i64, run.gsize)), run.site(lr)));
             }
             Some(Host::Miss) => {
-                let t = x9 as i64;
-                if t < 0 || (t >> 3) >= run.mem.len() as i64 {
-                    let s = run.fetch_fault(count_reg, Stop::BadJump { target: t });
-                    stop = Some((Err(s), t));
-                } else if let Some(&n) = run.extra.get(&t) {
-                    write.push((R::X9, CODE_ADDR + n as u64));
-                } else {
-                    match run.fragment(t) {
-                        Ok(Some((off, code))) => {
-                            let n = run.extra.get(&t).copied().unwrap_or(0);
-                            write.push((R::X9, CODE_ADDR + n as u64));
-                            code_write = Some((CODE_ADDR + off, code));
+                // Resolve the byte address x9 to native code, translating
+                // it now if need be (a switch run here moves on to its
+                // target).
+                let (mut t, mut now) = (x9 as i64, count_reg);
+                loop {
+                    if t < 0 || (t >> 3) >= run.mem.len() as i64 {
+                        let s = run.fetch_fault(now, Stop::BadJump { target: t });
+                        stop = Some((Err(s), t));
+                    } else if let Some(&n) = run.extra.get(&t) {
+                        write.push((R::X9, CODE_ADDR + n as u64));
+                    } else {
+                        match run.fragment(t) {
+                            Ok(Some((off, code))) => {
+                                let n = run.extra.get(&t).copied().unwrap_or(0);
+                                write.push((R::X9, CODE_ADDR + n as u64));
+                                code_write = Some((CODE_ADDR + off, code));
+                            }
+                            Ok(None) => {
+                                let op = run
+                                    .mem
+                                    .get(t >> 3)
+                                    .map(|w| (w as u64 >> ((t & 7) * 8)) as u8);
+                                let s = match op {
+                                    Ok(0) => Stop::abort(1),
+                                    _ => match truncated(&run.mem, t, x0 as i64) {
+                                        Truncated::Fault(s) => s,
+                                        Truncated::InMemory => Stop::BadJump { target: t },
+                                        Truncated::Switch(target) => {
+                                            // The switch's fetch, then the
+                                            // checked fetch of its target
+                                            // (s.1.3).
+                                            if let Some(s) = run.charge(now) {
+                                                stop = Some((Err(s), t));
+                                                break;
+                                            }
+                                            now = run.ticks();
+                                            run.loaded = now;
+                                            write.push((R::X26, now));
+                                            let limit = (run.mem.len() as u64)
+                                                .saturating_sub(1)
+                                                .saturating_mul(8);
+                                            if target as u64 > limit {
+                                                let s = bad_pc(target, run.gsize);
+                                                stop = Some((Err(s), t));
+                                                break;
+                                            }
+                                            t = target;
+                                            continue;
+                                        }
+                                    },
+                                };
+                                stop = Some((Err(run.fetch_fault(now, s)), t));
+                            }
+                            Err(_) => stop = Some((Err(Stop::BadJump { target: t }), t)),
                         }
-                        Ok(None) => {
-                            let byte = run
-                                .mem
-                                .get(t >> 3)
-                                .map(|w| (w as u64 >> ((t & 7) * 8)) as u8);
-                            let s = match byte {
-                                Ok(0) => Stop::abort(1),
-                                _ => Stop::BadJump { target: t },
-                            };
-                            stop = Some((Err(run.fetch_fault(count_reg, s)), t));
-                        }
-                        Err(_) => stop = Some((Err(Stop::BadJump { target: t }), t)),
                     }
+                    break;
                 }
             }
             Some(Host::Muldiv) => {
