@@ -1,9 +1,10 @@
 //! Host instructions counted with valgrind's callgrind, which are
 //! repeatable on a noisy machine where wall times are not: the reference
-//! interpreter (this program's own `exec`, as a child process) against the
-//! real cintsys64 on the same program (its Cintcode object `cin/NAME`, run
-//! the way the corpus outputs were made), each with its start-up (measured
-//! on `hello`) subtracted.
+//! interpreters (this program's own `exec`, as a child process: the Sial
+//! reference on `NAME.sial`, the Cintcode reference on `cin/NAME`) against
+//! the real cintsys64 on the same program (its Cintcode object `cin/NAME`,
+//! run the way the corpus outputs were made), each with its start-up
+//! (measured on `hello`) subtracted.
 
 use std::io::Write;
 use std::path::Path;
@@ -60,13 +61,23 @@ fn count(
 /// Host instructions of the reference interpreter on `DIR/NAME.sial`
 /// (`cintcheck exec`, the same stack as the bench's in-process runs).
 pub fn reference(dir: &Path, name: &str, stack_words: i64) -> Result<u64, String> {
+    exec(dir, &dir.join(format!("{name}.sial")), name, stack_words)
+}
+
+/// Host instructions of the reference Cintcode interpreter on the object
+/// `DIR/cin/NAME`.
+pub fn cintcode_reference(dir: &Path, name: &str, stack_words: i64) -> Result<u64, String> {
+    exec(dir, &dir.join("cin").join(name), name, stack_words)
+}
+
+/// Host instructions of `cintcheck exec FILE`.
+fn exec(dir: &Path, file: &Path, name: &str, stack_words: i64) -> Result<u64, String> {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
-    let sial = dir.join(format!("{name}.sial"));
-    let sial = sial.to_string_lossy();
+    let file = file.to_string_lossy();
     let stack = stack_words.to_string();
     count(
         &me,
-        &["exec", &sial, "--stack", &stack, "--name", name],
+        &["exec", &file, "--stack", &stack, "--name", name],
         dir,
         b"",
         &[],
@@ -103,10 +114,13 @@ pub fn cintsys64(cintrun: &Path, dir: &Path, name: &str) -> Result<u64, String> 
 pub struct HostInstructions {
     pub name: String,
     pub reference: u64,
+    /// The Cintcode reference on the same object as cintsys64, when
+    /// `cin/NAME` is here.
+    pub cintcode_reference: Option<u64>,
     pub cintsys64: u64,
 }
 
-/// Count every program on both, each less its start-up on `hello`.
+/// Count every program on each, less its start-up on `hello`.
 pub fn measure(
     dir: &Path,
     cintrun: &Path,
@@ -119,6 +133,7 @@ pub fn measure(
     };
     let (dir, cintrun) = (&absolute(dir)?, &absolute(cintrun)?);
     let ref_startup = reference(dir, "hello", 50_000)?;
+    let cin_startup = cintcode_reference(dir, "hello", 50_000)?;
     let real_startup = cintsys64(cintrun, dir, "hello")?;
     programs
         .iter()
@@ -126,6 +141,11 @@ pub fn measure(
             Ok(HostInstructions {
                 name: name.clone(),
                 reference: reference(dir, name, *stack)?.saturating_sub(ref_startup),
+                cintcode_reference: if dir.join("cin").join(name).is_file() {
+                    Some(cintcode_reference(dir, name, *stack)?.saturating_sub(cin_startup))
+                } else {
+                    None
+                },
                 cintsys64: cintsys64(cintrun, dir, name)?.saturating_sub(real_startup),
             })
         })
@@ -136,21 +156,28 @@ pub fn measure(
 pub fn format(rows: &[HostInstructions]) -> String {
     let mut s = String::from(
         "host instructions (valgrind callgrind, start-up on hello subtracted): \
-         the reference interpreter against the real cintsys64\n",
+         the reference interpreters against the real cintsys64\n",
     );
     s.push_str(&format!(
-        "{:<10} {:>14} {:>14} {:>7}\n",
-        "program", "reference", "cintsys64", "ratio"
+        "{:<10} {:>14} {:>14} {:>7} {:>14} {:>7}\n",
+        "program", "reference", "cintsys64", "ratio", "cin reference", "ratio"
     ));
     for r in rows {
+        let real = r.cintsys64.max(1) as f64;
+        let (cin, cin_ratio) = r.cintcode_reference.map_or(("-".into(), "-".into()), |n| {
+            (n.to_string(), format!("{:.2}", n as f64 / real))
+        });
         s.push_str(&format!(
-            "{:<10} {:>14} {:>14} {:>7.2}\n",
+            "{:<10} {:>14} {:>14} {:>7.2} {cin:>14} {cin_ratio:>7}\n",
             r.name,
             r.reference,
             r.cintsys64,
-            r.reference as f64 / r.cintsys64.max(1) as f64
+            r.reference as f64 / real
         ));
     }
-    s.push_str("ratio = reference / cintsys64 (target <= 1)\n");
+    s.push_str(
+        "ratio = reference (Sial) / cintsys64 (target <= 1); \
+         cin reference = the Cintcode reference on the same object as cintsys64 (shown, not judged)\n",
+    );
     s
 }

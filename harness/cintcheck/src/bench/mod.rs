@@ -10,8 +10,12 @@
 //!   their min/median/max; otherwise the table says the real system is
 //!   absent and only estimates from CORPUS.md's instruction counts (at
 //!   about 570M Cintcode instructions per second) are shown;
-//! * host instructions of the reference and of cintsys64, counted with
-//!   valgrind when it and the real system are here ([`callgrind`]);
+//! * the reference Cintcode interpreter on the same object `cin/NAME` as
+//!   cintsys64, timed in the same rounds: the one comparison where both
+//!   interpreters execute the very same instructions;
+//! * host instructions of the reference (Sial, and Cintcode on the same
+//!   object) and of cintsys64, counted with valgrind when it and the real
+//!   system are here ([`callgrind`]);
 //! * the a64 backend's compile and execute times, the A64 instructions the
 //!   program executed per Sial instruction the reference executed, and the
 //!   compile speed in Sial instructions per second;
@@ -30,7 +34,7 @@ use reference::RunConfig;
 use sial::Program;
 
 use crate::corpus::CorpusSettings;
-use crate::source::read_program;
+use crate::source::{read_object, read_program};
 
 /// The CPU-heavy programs the issues name.
 pub const HEAVY: &[&str] = &["nqueens", "primes", "cobench", "fastfib", "pidigs"];
@@ -51,6 +55,11 @@ pub struct BenchRow {
     /// Per round, the reference's time over cintsys64's (start-up
     /// subtracted), when the real system is here.
     pub paired_ratios: Vec<f64>,
+    /// The reference Cintcode interpreter on `cin/NAME` (best of the
+    /// rounds), and per round its time over cintsys64's, when the object
+    /// and the real system are here.
+    pub cintcode_seconds: Option<f64>,
+    pub cintcode_ratios: Vec<f64>,
     /// Cintcode instructions the real system executed (from CORPUS.md).
     pub cintcode_instructions: Option<u64>,
     /// The a64 run (uncounted, for time) and the A64 instruction count.
@@ -131,19 +140,37 @@ pub fn run_bench(dir: &Path, names: &[String], with_a64: bool) -> Result<Vec<Ben
         } else {
             ROUNDS
         };
+        let cin = dir.join("cin").join(name);
+        let object = if real.is_some() && cin.is_file() {
+            Some(read_object(&cin)?)
+        } else {
+            None
+        };
+        let (mut cintcode_seconds, mut cintcode_ratios) = (None::<f64>, Vec::new());
         for _ in 0..rounds {
             let start = Instant::now();
             let o = reference::interp::run(programs, &config, None);
             let t = start.elapsed().as_secs_f64();
             reference_seconds = reference_seconds.min(t);
             r = Some(o);
+            let mut real_t = None;
             if let Some(c) = &real {
                 let up = time_cintrun(c, &dir.join("cin/hello"));
-                let run = time_cintrun(c, &dir.join("cin").join(name));
+                let run = time_cintrun(c, &cin);
                 if let (Some(up), Some(run)) = (up, run) {
-                    let real_t = (run - up).max(1e-6);
-                    reals.push(real_t);
-                    paired_ratios.push(t / real_t);
+                    let rt = (run - up).max(1e-6);
+                    reals.push(rt);
+                    paired_ratios.push(t / rt);
+                    real_t = Some(rt);
+                }
+            }
+            if let Some(object) = &object {
+                let start = Instant::now();
+                reference::cintcode::run(std::slice::from_ref(object), &config, None);
+                let t = start.elapsed().as_secs_f64();
+                cintcode_seconds = Some(cintcode_seconds.map_or(t, |b| b.min(t)));
+                if let Some(rt) = real_t {
+                    cintcode_ratios.push(t / rt);
                 }
             }
         }
@@ -160,6 +187,8 @@ pub fn run_bench(dir: &Path, names: &[String], with_a64: bool) -> Result<Vec<Ben
             reference_seconds,
             real_seconds,
             paired_ratios,
+            cintcode_seconds,
+            cintcode_ratios,
             cintcode_instructions: counts.get(name).copied(),
             a64,
             a64_instructions,
@@ -187,6 +216,17 @@ fn a64_measure(
     (Some(timed), counted.a64_instructions)
 }
 
+/// The min, median and max of `ratios`, as table cells ("-" when empty).
+fn spread(ratios: &[f64]) -> (String, String, String) {
+    let mut sorted = ratios.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    (
+        spread_cell(sorted.first().copied()),
+        spread_cell(median(&sorted)),
+        spread_cell(sorted.last().copied()),
+    )
+}
+
 /// The tables `cintcheck bench` prints.
 pub fn format_rows(rows: &[BenchRow]) -> String {
     let mut s = String::new();
@@ -201,23 +241,41 @@ pub fn format_rows(rows: &[BenchRow]) -> String {
         ));
         for r in rows {
             let real = r.real_seconds.map_or("-".into(), |t| format!("{t:.3}"));
-            let mut sorted = r.paired_ratios.clone();
-            sorted.sort_by(f64::total_cmp);
-            let cell = |x: Option<f64>| x.map_or("-".into(), |x| format!("{x:.2}"));
+            let (lo, mid, hi) = spread(&r.paired_ratios);
             s.push_str(&format!(
-                "{:<10} {:>9.3} {:>12} {:>7} {:>7} {:>7}\n",
-                r.name,
-                r.reference_seconds,
-                real,
-                cell(sorted.first().copied()),
-                cell(median(&sorted)),
-                cell(sorted.last().copied())
+                "{:<10} {:>9.3} {:>12} {lo:>7} {mid:>7} {hi:>7}\n",
+                r.name, r.reference_seconds, real
             ));
         }
         s.push_str(
             "ref s = best round; cintsys64 s = median round, its start-up (hello) subtracted; \
              ratio per round = reference / cintsys64 (target: median <= 1)\n\n",
         );
+        if rows.iter().any(|r| r.cintcode_seconds.is_some()) {
+            s.push_str(
+                "the reference Cintcode interpreter against cintsys64 on the same object \
+                 (cin/NAME), in the same rounds\n",
+            );
+            s.push_str(&format!(
+                "{:<10} {:>9} {:>12} {:>7} {:>7} {:>7}\n",
+                "program", "cin ref s", "cintsys64 s", "min", "median", "max"
+            ));
+            for r in rows {
+                let Some(t) = r.cintcode_seconds else {
+                    continue;
+                };
+                let real = r.real_seconds.map_or("-".into(), |t| format!("{t:.3}"));
+                let (lo, mid, hi) = spread(&r.cintcode_ratios);
+                s.push_str(&format!(
+                    "{:<10} {:>9.3} {:>12} {lo:>7} {mid:>7} {hi:>7}\n",
+                    r.name, t, real
+                ));
+            }
+            s.push_str(
+                "cin ref s = best round; ratio per round = Cintcode reference / cintsys64 \
+                 (the issue's target 1 is the Sial reference's; this one is shown, not judged)\n\n",
+            );
+        }
     } else {
         s.push_str(
             "the real system (bcpl64 beside the corpus, or CINTCHECK_BCPL64) is absent: \
@@ -506,6 +564,8 @@ mod tests {
             reference_seconds: 0.5,
             real_seconds: Some(1.0),
             paired_ratios: ratios.to_vec(),
+            cintcode_seconds: None,
+            cintcode_ratios: Vec::new(),
             cintcode_instructions: None,
             a64: None,
             a64_instructions: None,
@@ -530,6 +590,24 @@ mod tests {
         let cells: Vec<&str> = line.split_whitespace().collect();
         assert_eq!(cells, ["nqueens", "0.500", "1.000", "0.52", "0.58", "0.90"]);
         assert!(text.contains("target: median <= 1"), "{text}");
+        assert!(
+            !text.contains("cin ref s"),
+            "no Cintcode timing, no table:\n{text}"
+        );
+    }
+
+    #[test]
+    fn the_cintcode_table_sets_the_same_object_against_cintsys64() {
+        let mut r = row("fastfib", &[0.5]);
+        r.cintcode_seconds = Some(0.8);
+        r.cintcode_ratios = vec![1.4, 0.9, 1.1];
+        let text = format_rows(&[r]);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("fastfib") && l.contains("0.800"))
+            .unwrap_or_else(|| panic!("no Cintcode row in:\n{text}"));
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cells, ["fastfib", "0.800", "1.000", "0.90", "1.10", "1.40"]);
     }
 
     #[test]
