@@ -304,20 +304,36 @@ fn run_until_event<const SLOW: bool>(
             ($n:expr, $entry:expr, $arg:expr) => {{
                 let (n, entry, arg): (i64, i64, i64) = ($n, $entry, $arg);
                 let np = p.wrapping_add(n);
-                wr!(np, p.wrapping_mul(8));
-                p = np;
-                wr!(p.wrapping_add(1), pc);
-                pc = entry;
-                wr!(p.wrapping_add(2), pc);
-                a = arg;
-                wr!(p.wrapping_add(3), a);
+                let at = np as u64 as usize;
+                // The four words with one bounds check; word by word when
+                // it fails, so a fault names the first word outside.
+                if let Some(f) = at.checked_add(4).and_then(|end| m.get_mut(at..end)) {
+                    f.copy_from_slice(&[p.wrapping_mul(8), pc, entry, arg]);
+                    p = np;
+                    pc = entry;
+                    a = arg;
+                } else {
+                    wr!(np, p.wrapping_mul(8));
+                    p = np;
+                    wr!(p.wrapping_add(1), pc);
+                    pc = entry;
+                    wr!(p.wrapping_add(2), pc);
+                    a = arg;
+                    wr!(p.wrapping_add(3), a);
+                }
                 checked!();
             }};
         }
         macro_rules! ret {
             () => {{
-                pc = rd!(p.wrapping_add(1));
-                p = rd!(p) >> 3;
+                let at = p as u64 as usize;
+                if let Some(f) = at.checked_add(2).and_then(|end| m.get(at..end)) {
+                    pc = f[1];
+                    p = f[0] >> 3;
+                } else {
+                    pc = rd!(p.wrapping_add(1));
+                    p = rd!(p) >> 3;
+                }
                 checked!();
             }};
         }
