@@ -601,7 +601,11 @@ mod emu {
                     if t < 0 || (t >> 3) >= run.mem.len() as i64 {
                         let s = run.fetch_fault(now, Stop::BadJump { target: t });
                         stop = Some((Err(s), t));
-                    } else if let Some(&n) = run.extra.get(&t) {
+                    } else if let Some(n) =
+                        run.translated.native_of(t).or(run.extra.get(&t).copied())
+                    {
+                        // Translated before the run, or since (the first
+                        // case only after a switch run here).
                         write.push((R::X9, CODE_ADDR + n as u64));
                     } else {
                         match run.fragment(t) {

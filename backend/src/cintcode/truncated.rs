@@ -33,6 +33,7 @@ pub enum Truncated {
     InMemory,
 }
 
+/// Make the reads of the instruction at byte address `t` in its order.
 pub fn truncated(mem: &Memory, t: i64, a: i64) -> Truncated {
     let reads = || -> Result<Option<i64>, Stop> {
         let op = byte(mem, t)? as u8;

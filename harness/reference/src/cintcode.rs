@@ -3,15 +3,15 @@
 //! memory, loader and run-time library as the Sial engines.
 //!
 //! Code lives in BCPL memory (code addresses are byte addresses of memory
-//! words, s.1.1) and every instruction is fetched from memory when it
-//! runs (its opcode and operands in one 8-byte read, or byte by byte in
-//! memory's last 7 bytes), so programs may read and write their own code
-//! sections. Each arm of
-//! [`run_until_event`] cites the section that defines it. Count (s.10.3)
-//! is the machine's register (set by `sys(Sys_setcount, n)`); the harness's
-//! step budget is separate and ends a runaway run as `StepLimit`. Nothing
-//! here panics on a bad program: a fetch outside memory, a wild access or a
-//! bad PC at a checked fetch ends the run with a classified [`Ending`].
+//! words, s.1.1) and every instruction is fetched from memory when it runs
+//! (its opcode and operands in one 8-byte read, or byte by byte in memory's
+//! last 7 bytes), so programs may read and write their own code sections.
+//! Each arm of [`run_until_event`] cites the section that defines it.
+//! Count (s.10.3) is the machine's register (set by
+//! `sys(Sys_setcount, n)`); the harness's step budget is separate and ends
+//! a runaway run as `StepLimit`. Nothing here panics on a bad program: a
+//! fetch outside memory, a wild access or a bad PC at a checked fetch ends
+//! the run with a classified [`Ending`].
 
 use std::io::Write;
 
@@ -141,15 +141,14 @@ fn tail_window(m: &[i64], pc: i64) -> Tail {
 /// (the slow interpreter of s.1.3, which counts and checks more), fixed
 /// until the next SYS since only Sys_setcount changes Count's sign: two
 /// copies of the loop, so the usual fast one carries no Count at all.
+// The operand macros consume `ops` in every arm, used or not. The opcode
+// families are or-patterns, not ranges: rustc lowers the constants of a
+// match to one jump table but tests range patterns one after another, and
+// with ranges 139 of the 256 opcodes went through a chain of comparisons
+// after the table (callgrind on nqueens: 2226M host instructions, against
+// 1328M with or-patterns).
 #[inline(never)]
-#[allow(unused_assignments)]
-// the operand macros consume `ops` in every arm
-// The opcode families are or-patterns, not ranges: rustc lowers the
-// constants of a match to one jump table but tests range patterns one after
-// another, and with ranges 139 of the 256 opcodes went through a chain of
-// comparisons after the table (callgrind on nqueens: 2226M host
-// instructions, against 1328M with or-patterns).
-#[allow(clippy::manual_range_patterns)]
+#[allow(unused_assignments, clippy::manual_range_patterns)]
 fn run_until_event<const SLOW: bool>(
     m: &mut [i64],
     g: i64,
