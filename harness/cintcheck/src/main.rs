@@ -900,6 +900,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 if all_programs {
                     let ratios = bench::corpus_ratios(&corpus)?;
                     print!("\n{}", bench::format_corpus_ratios(&ratios));
+                    let (rate, disagreements) = bench::fuzz_rate();
+                    println!(
+                        "\nfuzzing against a64: {} programs from seed 1 at {rate:.0} programs/s (target >= 1000); {disagreements} disagreements",
+                        bench::FUZZ_PROGRAMS
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)

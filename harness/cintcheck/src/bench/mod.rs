@@ -19,7 +19,8 @@
 //! * the a64 backend's compile and execute times, the A64 instructions the
 //!   program executed per Sial instruction the reference executed, and the
 //!   compile speed in Sial instructions per second;
-//! * a64 against the reference on every corpus program ([`corpus_ratios`]).
+//! * a64 against the reference on every corpus program ([`corpus_ratios`]);
+//! * the fuzzer's throughput against a64 ([`fuzz_rate`]).
 //!
 //! Each ratio is printed beside the target of the performance issue.
 //! Timings are printed, never asserted: these machines are noisy.
@@ -214,6 +215,27 @@ fn a64_measure(
     };
     let counted = backend::run_with(programs, config, None, &counting);
     (Some(timed), counted.a64_instructions)
+}
+
+/// Programs the fuzz measurement runs (from seed 1: the same work every
+/// time).
+pub const FUZZ_PROGRAMS: u64 = 5000;
+
+/// The structured fuzzer against a64 on [`FUZZ_PROGRAMS`] programs from
+/// seed 1, as `cintcheck fuzz` runs them (parallel batches, every program
+/// on the reference and on a64): programs per second, and the disagreements
+/// it met (which a clean build has none of).
+pub fn fuzz_rate() -> (f64, u64) {
+    let opts = crate::fuzz::campaign::Options {
+        count: Some(FUZZ_PROGRAMS),
+        max_reduce: 0,
+        ..Default::default()
+    };
+    let t = crate::fuzz::campaign::run(&opts, &crate::engine::A64).telemetry;
+    (
+        t.programs as f64 / t.elapsed.as_secs_f64().max(1e-9),
+        t.disagreements,
+    )
 }
 
 /// The min, median and max of `ratios`, as table cells ("-" when empty).
