@@ -225,6 +225,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn head_length_counts_the_opcode_and_its_operand_bytes() {
+        assert_eq!(head_length(123, 0), 1); // RTN
+        assert_eq!(head_length(96, 0), 2); // L b
+        assert_eq!(head_length(97, 0), 3); // LH h
+        assert_eq!(head_length(MW, 0), 5);
+        assert_eq!(head_length(255, 0), 4); // SELST op len sh
+        assert_eq!(head_length(1, 12), 2); // FLTOP NEG
+        assert_eq!(head_length(1, 1), 3); // FLTOP MK e
+        assert_eq!(head_length(SWL, 0), 1);
+        assert_eq!(head_length(SWB, 0), 1);
+    }
+
+    #[test]
     fn names_are_unique_and_only_zero_is_unnamed() {
         for op in 0..=255u8 {
             match name(op) {
