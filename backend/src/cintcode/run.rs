@@ -227,6 +227,8 @@ mod emu {
         rt: Runtime,
         translated: Translated,
         gsize: i64,
+        /// The checked fetch's limit, 8 x memupb (s.1.3; x22).
+        pc_limit: u64,
         /// Count (s.10.3), the step budget left, and the value x26 had at
         /// the last sync.
         count: i64,
@@ -615,38 +617,28 @@ mod emu {
                                 code_write = Some((CODE_ADDR + off, code));
                             }
                             Ok(None) => {
-                                let op = run
-                                    .mem
-                                    .get(t >> 3)
-                                    .map(|w| (w as u64 >> ((t & 7) * 8)) as u8);
-                                let s = match op {
-                                    Ok(0) => Stop::abort(1),
-                                    _ => match truncated(&run.mem, t, x0 as i64) {
-                                        Truncated::Fault(s) => s,
-                                        Truncated::InMemory => Stop::BadJump { target: t },
-                                        Truncated::Switch(target) => {
-                                            // The switch's fetch, then the
-                                            // checked fetch of its target
-                                            // (s.1.3).
-                                            if let Some(s) = run.charge(now) {
-                                                stop = Some((Err(s), t));
-                                                break;
-                                            }
-                                            now = run.ticks();
-                                            run.loaded = now;
-                                            write.push((R::X26, now));
-                                            let limit = (run.mem.len() as u64)
-                                                .saturating_sub(1)
-                                                .saturating_mul(8);
-                                            if target as u64 > limit {
-                                                let s = bad_pc(target, run.gsize);
-                                                stop = Some((Err(s), t));
-                                                break;
-                                            }
-                                            t = target;
-                                            continue;
+                                let s = match truncated(&run.mem, t, x0 as i64) {
+                                    Truncated::Fault(s) => s,
+                                    Truncated::InMemory => Stop::BadJump { target: t },
+                                    Truncated::Switch(target) => {
+                                        // The switch's fetch, then the
+                                        // checked fetch of its target
+                                        // (s.1.3).
+                                        if let Some(s) = run.charge(now) {
+                                            stop = Some((Err(s), t));
+                                            break;
                                         }
-                                    },
+                                        now = run.ticks();
+                                        run.loaded = now;
+                                        write.push((R::X26, now));
+                                        if target as u64 > run.pc_limit {
+                                            let s = bad_pc(target, run.gsize);
+                                            stop = Some((Err(s), t));
+                                            break;
+                                        }
+                                        t = target;
+                                        continue;
+                                    }
                                 };
                                 stop = Some((Err(run.fetch_fault(now, s)), t));
                             }
@@ -765,6 +757,7 @@ mod emu {
             rt,
             translated,
             gsize: layout.gsize,
+            pc_limit,
             count: -1,
             left: budget,
             loaded: budget,

@@ -5,7 +5,9 @@
 //! instruction's reads are made as the Cintcode machine makes them
 //! (cintcode64.md s.2.1, s.2.2, s.7.1, s.7.2): the first outside memory
 //! ends the run as a bad address; a switch whose table runs past the end
-//! while the entries A selects do not takes its branch there.
+//! while the entries A selects do not takes its branch there. (The
+//! handler also lands here for opcode 0, which no translation has: fault 1,
+//! s.3.1.)
 
 use ::cintcode::opcode::{self, OperandKind};
 use runtime::memory::Memory;
@@ -21,11 +23,12 @@ fn half(mem: &Memory, ad: i64) -> Result<i64, Stop> {
     Ok((byte(mem, ad)? | byte(mem, ad.wrapping_add(1))? << 8) as i64)
 }
 
-/// What the instruction at byte address `t` does (its opcode is in memory
-/// and is not 0), with `a` in register A.
+/// What the instruction at byte address `t` does (its opcode is in
+/// memory), with `a` in register A.
 #[derive(Debug, PartialEq)]
 pub enum Truncated {
-    /// Its first read outside memory, in the order it reads.
+    /// Opcode 0's fault 1, or its first read outside memory, in the order
+    /// it reads.
     Fault(Stop),
     /// A switch whose reads are all in memory, and the target it jumps to.
     Switch(i64),
@@ -37,6 +40,9 @@ pub enum Truncated {
 pub fn truncated(mem: &Memory, t: i64, a: i64) -> Truncated {
     let reads = || -> Result<Option<i64>, Stop> {
         let op = byte(mem, t)? as u8;
+        if op == 0 {
+            return Err(Stop::abort(1));
+        }
         let next = byte(mem, t + 1).unwrap_or(0) as u8;
         for k in 1..opcode::head_length(op, next) as i64 {
             byte(mem, t + k)?;
@@ -109,6 +115,14 @@ mod tests {
         // FLTOP MK at 14: f = 1 at 15 and e would be byte 16; FLTOP NEG fits.
         assert_eq!(truncated(&memory(0x0101 << 48), 14, 0), bad(2));
         assert_eq!(truncated(&memory(0x0C01 << 48), 14, 0), Truncated::InMemory);
+    }
+
+    #[test]
+    fn opcode_zero_is_fault_1() {
+        assert_eq!(
+            truncated(&memory(0), 8, 0),
+            Truncated::Fault(Stop::abort(1))
+        );
     }
 
     #[test]
