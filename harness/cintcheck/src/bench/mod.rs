@@ -242,10 +242,11 @@ pub fn fuzz_rate() -> (f64, u64) {
 fn spread(ratios: &[f64]) -> (String, String, String) {
     let mut sorted = ratios.to_vec();
     sorted.sort_by(f64::total_cmp);
+    let cell = |x: Option<f64>| x.map_or_else(|| "-".to_string(), |v| format!("{v:.2}"));
     (
-        spread_cell(sorted.first().copied()),
-        spread_cell(median(&sorted)),
-        spread_cell(sorted.last().copied()),
+        cell(sorted.first().copied()),
+        cell(median(&sorted)),
+        cell(sorted.last().copied()),
     )
 }
 
@@ -439,18 +440,13 @@ pub fn format_corpus_ratios(ratios: &[CorpusRatio]) -> String {
         "program", "ref s", "a64 s", "a64/ref", "min", "median", "max"
     ));
     for r in ratios {
-        let mut rounds = r.round_ratios.clone();
-        rounds.sort_by(f64::total_cmp);
-        let (min, max) = (rounds.first(), rounds.last());
+        let (lo, mid, hi) = spread(&r.round_ratios);
         s.push_str(&format!(
-            "{:<12} {:>9.4} {:>9.4} {:>7.2} {:>7} {:>7} {:>7}\n",
+            "{:<12} {:>9.4} {:>9.4} {:>7.2} {lo:>7} {mid:>7} {hi:>7}\n",
             r.name,
             r.reference_seconds,
             r.a64_seconds,
             r.ratio(),
-            spread_cell(min.copied()),
-            spread_cell(median(&rounds)),
-            spread_cell(max.copied()),
         ));
     }
     let over = ratios.iter().filter(|r| r.ratio() > 3.0).count();
@@ -459,10 +455,6 @@ pub fn format_corpus_ratios(ratios: &[CorpusRatio]) -> String {
         ratios.len()
     ));
     s
-}
-
-fn spread_cell(x: Option<f64>) -> String {
-    x.map_or_else(|| "-".to_string(), |v| format!("{v:.2}"))
 }
 
 /// Compile speed of the a64 backend over every program of `dir`: total Sial
@@ -579,6 +571,16 @@ pub fn suite_bench(root: &Path, engines: &[String]) -> Result<SuiteBench, String
 mod tests {
     use super::*;
 
+    /// The cells of the first line of `text` that starts with `name` and
+    /// contains `marker` (a table can have a row per program).
+    fn cells<'t>(text: &'t str, name: &str, marker: &str) -> Vec<&'t str> {
+        text.lines()
+            .find(|l| l.starts_with(name) && l.contains(marker))
+            .unwrap_or_else(|| panic!("no {name} row with {marker:?} in:\n{text}"))
+            .split_whitespace()
+            .collect()
+    }
+
     fn row(name: &str, ratios: &[f64]) -> BenchRow {
         BenchRow {
             name: name.to_string(),
@@ -605,12 +607,10 @@ mod tests {
     #[test]
     fn the_side_by_side_table_gives_min_median_and_max_of_the_rounds() {
         let text = format_rows(&[row("nqueens", &[0.61, 0.52, 0.9, 0.55, 0.58])]);
-        let line = text
-            .lines()
-            .find(|l| l.starts_with("nqueens") && l.contains("0.52"))
-            .unwrap_or_else(|| panic!("no side-by-side row in:\n{text}"));
-        let cells: Vec<&str> = line.split_whitespace().collect();
-        assert_eq!(cells, ["nqueens", "0.500", "1.000", "0.52", "0.58", "0.90"]);
+        assert_eq!(
+            cells(&text, "nqueens", "0.52"),
+            ["nqueens", "0.500", "1.000", "0.52", "0.58", "0.90"]
+        );
         assert!(text.contains("target: median <= 1"), "{text}");
         assert!(
             !text.contains("cin ref s"),
@@ -624,12 +624,10 @@ mod tests {
         r.cintcode_seconds = Some(0.8);
         r.cintcode_ratios = vec![1.4, 0.9, 1.1];
         let text = format_rows(&[r]);
-        let line = text
-            .lines()
-            .find(|l| l.starts_with("fastfib") && l.contains("0.800"))
-            .unwrap_or_else(|| panic!("no Cintcode row in:\n{text}"));
-        let cells: Vec<&str> = line.split_whitespace().collect();
-        assert_eq!(cells, ["fastfib", "0.800", "1.000", "0.90", "1.10", "1.40"]);
+        assert_eq!(
+            cells(&text, "fastfib", "0.800"),
+            ["fastfib", "0.800", "1.000", "0.90", "1.10", "1.40"]
+        );
     }
 
     #[test]
@@ -644,19 +642,12 @@ mod tests {
             ratio("cobench", 0.4, 1.6, &[4.4, 4.0, 5.1, 4.2, 4.1]),
             ratio("hello", 0.002, 0.0024, &[1.3, 1.2, 1.25, 1.4, 1.2]),
         ]);
-        let cells = |name: &str| -> Vec<String> {
-            let line = text
-                .lines()
-                .find(|l| l.starts_with(name))
-                .unwrap_or_else(|| panic!("no {name} row in:\n{text}"));
-            line.split_whitespace().map(str::to_string).collect()
-        };
         assert_eq!(
-            cells("cobench"),
+            cells(&text, "cobench", ""),
             ["cobench", "0.4000", "1.6000", "4.00", "4.00", "4.20", "5.10"]
         );
         assert_eq!(
-            cells("hello"),
+            cells(&text, "hello", ""),
             ["hello", "0.0020", "0.0024", "1.20", "1.20", "1.25", "1.40"]
         );
         assert!(text.contains("1 of 2 over"), "{text}");
